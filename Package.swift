@@ -1,0 +1,53 @@
+// swift-tools-version:6.0
+// edgelive — a single-binary live-streaming appliance. Module layout: ../shared/ARCHITECTURE.md.
+import PackageDescription
+
+let package = Package(
+    name: "edgelive",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "edgelive", targets: ["edgelive"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+    ],
+    targets: [
+        // MARK: - System libraries (Debian packages; see scripts/setup.sh)
+        .systemLibrary(name: "CLibUV", pkgConfig: "libuv", providers: [.apt(["libuv1-dev"])]),
+        .systemLibrary(name: "CHTTPParser", providers: [.apt(["libhttp-parser-dev"])]),
+        .systemLibrary(name: "CFFmpeg", pkgConfig: "libavcodec", providers: [.apt(["libavcodec-dev", "libavformat-dev", "libswscale-dev", "libva-dev"])]),
+        .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
+
+        // MARK: - Pure layers: no I/O
+        .target(name: "Media"),
+        .target(name: "ISOBMFF", dependencies: ["Media"]),
+        .target(name: "RTMP", dependencies: ["Media"]),
+        .target(name: "Packaging", dependencies: ["Media", "ISOBMFF"]),
+
+        // MARK: - Runtime
+        .target(name: "EventLoop", dependencies: ["CLibUV"]),
+        .target(name: "HTTP", dependencies: ["EventLoop", "CHTTPParser"]),
+
+        // MARK: - Live pipeline and servers
+        .target(name: "Live", dependencies: ["Media", "ISOBMFF", "EventLoop", .product(name: "Logging", package: "swift-log")]),
+        .target(name: "Ingest", dependencies: ["EventLoop", "HTTP", "RTMP", "ISOBMFF", "Media", "Live", .product(name: "Logging", package: "swift-log")]),
+        .target(name: "Origin", dependencies: ["HTTP", "Packaging", "Live", "Media", "ISOBMFF", .product(name: "Logging", package: "swift-log")]),
+        .target(name: "Appliance", dependencies: [
+            "EventLoop", "HTTP", "Media", "Live", "Ingest", "Origin", "Packaging",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .executableTarget(name: "edgelive", dependencies: [
+            "Appliance", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        // MARK: - Tests
+        .testTarget(name: "MediaTests", dependencies: ["Media"]),
+        .testTarget(name: "ISOBMFFTests", dependencies: ["ISOBMFF", "Media"]),
+        .testTarget(name: "RTMPTests", dependencies: ["RTMP", "Media"]),
+        .testTarget(name: "PackagingTests", dependencies: ["Packaging", "Media"]),
+        .testTarget(name: "EventLoopTests", dependencies: ["EventLoop", "CLibUV"]),
+        .testTarget(name: "HTTPTests", dependencies: ["HTTP", "EventLoop"]),
+        .testTarget(name: "LiveTests", dependencies: ["Live", "Media", "ISOBMFF"]),
+    ]
+)

@@ -1,0 +1,1 @@
+// X — see ARCHITECTURE.md.

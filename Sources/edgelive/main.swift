@@ -1,0 +1,2 @@
+import Appliance
+print("edgelive")
