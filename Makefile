@@ -1,0 +1,43 @@
+# edgelive — the two commands: `make run` starts the appliance, `make test` passes the tests.
+SWIFT ?= swift
+RELEASE_BIN := .build/release/edgelive
+DATA_DIR ?= ./data
+ARGS ?=
+
+.PHONY: run test build release unit e2e bench setup clean
+
+setup:
+	@scripts/setup.sh run
+
+build:
+	$(SWIFT) build
+
+release:
+	$(SWIFT) build -c release --product edgelive
+
+run:
+	@scripts/setup.sh run
+	@$(SWIFT) build -c release --product edgelive
+	exec $(RELEASE_BIN) serve --data-dir $(DATA_DIR) $(ARGS)
+
+test:
+	@scripts/setup.sh test
+	$(SWIFT) build -c release --product edgelive
+	$(SWIFT) test
+	EDGELIVE_BIN=$(RELEASE_BIN) .venv/bin/pytest -q Tests/e2e
+
+unit:
+	$(SWIFT) test
+
+e2e:
+	@scripts/setup.sh test
+	$(SWIFT) build -c release --product edgelive
+	EDGELIVE_BIN=$(RELEASE_BIN) .venv/bin/pytest -q Tests/e2e
+
+bench:
+	@scripts/setup.sh bench
+	$(SWIFT) build -c release --product edgelive
+	EDGELIVE_BIN=$(RELEASE_BIN) python3 scripts/bench.py
+
+clean:
+	rm -rf .build data

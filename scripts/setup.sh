@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Installs what building, running and testing edgelive needs on Debian 12, and nothing when it is
+# all there already. Called by `make run`, `make test` and `make bench`; safe to run repeatedly.
+set -euo pipefail
+
+want_build=(pkg-config libuv1-dev libhttp-parser-dev libavcodec-dev libavformat-dev libavutil-dev
+            libswscale-dev libswresample-dev libva-dev libsystemd-dev libsqlite3-dev)
+# Real peers for the tests: ffmpeg pushes and probes, GStreamer pushes with rtmp2sink, curl fetches.
+want_test=(ffmpeg curl python3-venv gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
+           gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav)
+# Benchmarks compare against nginx with Debian's RTMP module.
+want_bench=(nginx-light libnginx-mod-rtmp time)
+
+want=("${want_build[@]}")
+case "${1:-run}" in
+  test)  want+=("${want_test[@]}") ;;
+  bench) want+=("${want_test[@]}" "${want_bench[@]}") ;;
+  run)   want+=(ffmpeg) ;;
+esac
+
+missing=()
+for p in "${want[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}"
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if ! command -v swift >/dev/null; then
+  echo "setup: the Swift toolchain (6.x) is not on PATH; install it from swift.org and retry" >&2
+  exit 1
+fi
+
+# Python tools for the end-to-end tests live in a project virtualenv.
+if [ "${1:-run}" != run ]; then
+  if [ ! -x .venv/bin/pytest ]; then
+    python3 -m venv .venv
+    .venv/bin/pip install -q -r Tests/e2e/requirements.txt
+  fi
+fi
