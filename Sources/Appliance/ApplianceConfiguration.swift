@@ -1,0 +1,32 @@
+import Foundation
+import Live
+import Media
+
+/// Everything `edgelive serve` can be told. Every key has a development default.
+public struct ApplianceConfiguration: Sendable {
+    /// Where state and assets live. Default `./data` (installed: `/var/lib/edgelive`).
+    public var dataDirectory: String = "./data"
+    /// Address the HTTP origin and RTMP ingest listen on. Default all IPv4 interfaces.
+    public var listenHost: String = "0.0.0.0"
+    /// Origin (streaming and preview) port. Default 8080.
+    public var httpPort: Int = 8080
+    /// RTMP ingest port. Default 1935.
+    public var rtmpPort: Int = 1935
+    /// Host name or address written into printed and published URLs. Default: the first non-loopback
+    /// IPv4 address of this machine, else 127.0.0.1.
+    public var publicHost: String?
+    /// In-memory live window per channel, seconds. Default 300.
+    public var windowSeconds: Int = 300
+
+    public init() {}
+
+    public var channelConfiguration: ChannelConfiguration {
+        ChannelConfiguration(windowDuration: Int64(windowSeconds) * MediaTime.ticksPerSecond)
+    }
+}
+
+/// A start-up problem the operator can fix; printed as one line and exit status 1.
+public struct ApplianceError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,191 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import ISOBMFF
+import Logging
+import Media
+
+/// One live event's running pipeline: ingest sessions feed it, the origin reads its window.
+///
+/// Runs on the event loop's executor (given at init) like every actor that touches sockets, so ingest
+/// connections and origin requests reach it without a thread hop, and libuv callbacks may enter it with
+/// `assumeIsolated`. All work here is bounded and non-blocking: a fragment is serialised once when it
+/// closes and then only copied out by reference.
+public actor LiveChannel {
+    public nonisolated let name: String
+    private nonisolated let executor: UnownedSerialExecutor
+    public nonisolated var unownedExecutor: UnownedSerialExecutor { executor }
+
+    private var pipeline: ChannelPipeline
+    private var window: LiveWindow
+    private let clock: @Sendable () -> Int64
+    private var logger: Logger
+    private var declaredBitrates: [TrackKey: Int] = [:]
+    private var trackIDs: [TrackKey: UInt32] = [:]
+    /// Longest video fragment seen (seconds): the GOP, for target durations.
+    private var nominalFragmentDuration: Double = 0
+    private var listeners: [Int: @Sendable (ChannelNotice) -> Void] = [:]
+    private var nextListener = 0
+    public private(set) var stats = ChannelStats()
+
+    /// - Parameters:
+    ///   - executor: the event loop's executor.
+    ///   - clock: wall clock in ticks (100 ns) since 1970; injected for tests.
+    public init(name: String, executor: UnownedSerialExecutor, configuration: ChannelConfiguration = .init(),
+                clock: @escaping @Sendable () -> Int64 = LiveChannel.systemClock, logger: Logger) {
+        self.name = name
+        self.executor = executor
+        self.pipeline = ChannelPipeline(configuration: configuration)
+        self.window = LiveWindow(duration: configuration.windowDuration)
+        self.clock = clock
+        var logger = logger
+        logger[metadataKey: "channel"] = "\(name)"
+        logger[metadataKey: "component"] = "live"
+        self.logger = logger
+    }
+
+    public static let systemClock: @Sendable () -> Int64 = {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return Int64(ts.tv_sec) * MediaTime.ticksPerSecond + Int64(ts.tv_nsec) / 100
+    }
+
+    // MARK: - Ingest side
+
+    public func beginSession(stream: String) {
+        pipeline.beginSession(stream: stream)
+        stats.sessionsStarted += 1
+        logger.info("encoder started publishing", metadata: ["stream": "\(stream)"])
+    }
+
+    public func endSession(stream: String) {
+        handle(pipeline.endSession(stream: stream))
+        logger.info("encoder stopped publishing", metadata: ["stream": "\(stream)"])
+    }
+
+    /// The encoder's declared bitrate (`onMetaData` videodatarate/audiodatarate), used in `QualityLevels(…)`.
+    public func declareBitrate(stream: String, kind: MediaKind, bitsPerSecond: Int) {
+        guard bitsPerSecond > 0 else { return }
+        declaredBitrates[TrackKey(stream: stream, kind: kind)] = bitsPerSecond
+    }
+
+    public func configure(stream: String, codec: CodecConfiguration) {
+        handle(pipeline.configure(stream: stream, configuration: codec))
+    }
+
+    public func ingest(stream: String, frame: MediaFrame) {
+        stats.framesIn += 1
+        handle(pipeline.ingest(stream: stream, frame: frame, now: clock()))
+    }
+
+    private func handle(_ events: [PipelineEvent]) {
+        for event in events {
+            switch event {
+            case let .trackConfigured(key, codec, changed):
+                if changed {
+                    logger.warning("codec configuration changed; the track restarts", metadata: ["track": "\(key)", "codecs": "\(codec.codecString)"])
+                } else {
+                    logger.info("track configured", metadata: ["track": "\(key)", "codecs": "\(codec.codecString)"])
+                }
+                if changed, let info = window.info(for: key) {
+                    var updated = info
+                    updated.codec = codec
+                    window.setTrack(key, info: updated, initSegment: CMAFWriter.initSegment(for: updated))
+                }
+            case .fragment(let fragment):
+                store(fragment)
+            case let .discontinuity(stream, previousEnd, newStart, reason):
+                stats.discontinuities += 1
+                logger.notice("timeline discontinuity", metadata: [
+                    "stream": "\(stream)", "reason": "\(reason)",
+                    "gap_ms": "\((newStart - previousEnd) / 10_000)"])
+            case let .dropped(key, reason, count):
+                stats.framesDropped += count
+                logger.debug("dropped input", metadata: ["track": "\(key)", "reason": "\(reason.rawValue)"])
+            }
+        }
+    }
+
+    private func store(_ fragment: ClosedFragment) {
+        let key = fragment.key
+        let info: TrackInfo
+        if let known = window.info(for: key) {
+            info = known
+        } else {
+            guard let codec = pipeline.codec(for: key) else { return }
+            info = makeTrackInfo(key: key, codec: codec, firstFragment: fragment)
+            window.setTrack(key, info: info, initSegment: CMAFWriter.initSegment(for: info))
+            logger.info("track published", metadata: ["track": "\(key)", "name": "\(info.name)", "bitrate": "\(info.bitrate)"])
+        }
+        let bytes = CMAFWriter.mediaSegment(track: info, sequenceNumber: UInt32(truncatingIfNeeded: fragment.segment.sequenceNumber),
+                                            samples: fragment.samples)
+        window.append(key, segment: fragment.segment, bytes: bytes)
+        if key.kind == .video {
+            nominalFragmentDuration = max(nominalFragmentDuration, Double(fragment.segment.duration) / Double(MediaTime.ticksPerSecond))
+        }
+        stats.fragmentsOut += 1
+        stats.bytesOut += bytes.count
+        let notice = ChannelNotice.fragmentAvailable(track: info.name, bitrate: info.bitrate, segment: fragment.segment)
+        for listener in listeners.values { listener(notice) }
+    }
+
+    private func makeTrackInfo(key: TrackKey, codec: CodecConfiguration, firstFragment: ClosedFragment) -> TrackInfo {
+        let id = trackIDs[key] ?? UInt32(trackIDs.count + 1)
+        trackIDs[key] = id
+        let bitrate: Int
+        if let declared = declaredBitrates[key] {
+            bitrate = declared
+        } else {
+            // Measured over the first fragment, rounded to whole kbit/s; fixed from then on because URLs carry it.
+            let bytes = firstFragment.samples.reduce(0) { $0 + $1.data.count }
+            let seconds = max(Double(firstFragment.segment.duration) / Double(MediaTime.ticksPerSecond), 0.001)
+            bitrate = max(1000, Int((Double(bytes * 8) / seconds / 1000).rounded()) * 1000)
+        }
+        return TrackInfo(trackID: id, kind: key.kind, name: key.kind.rawValue, timescale: UInt32(MediaTime.ticksPerSecond),
+                         codec: codec, bitrate: bitrate)
+    }
+
+    // MARK: - Origin side
+
+    /// The presentation as it stands, for manifest builders.
+    public func presentation() -> Presentation {
+        window.presentation(isLive: true, nominalFragmentDuration: max(nominalFragmentDuration, 1))
+    }
+
+    public func initSegment(trackName: String, bitrate: Int) -> [UInt8]? {
+        window.initSegment(trackName: trackName, bitrate: bitrate)
+    }
+
+    public func fragment(trackName: String, bitrate: Int, time: Int64) -> LiveWindow.Lookup {
+        window.fragment(trackName: trackName, bitrate: bitrate, time: time)
+    }
+
+    // MARK: - Observation
+
+    /// Registers a callback for fragment availability (used by latency measurement and, later, blocking
+    /// playlist reloads). Returns a token for ``removeListener(_:)``.
+    public func addListener(_ listener: @escaping @Sendable (ChannelNotice) -> Void) -> Int {
+        nextListener += 1
+        listeners[nextListener] = listener
+        return nextListener
+    }
+
+    public func removeListener(_ token: Int) { listeners[token] = nil }
+
+    public var activeStreams: [String] { pipeline.activeStreams }
+}
+
+/// Things a channel announces.
+public enum ChannelNotice: Sendable {
+    case fragmentAvailable(track: String, bitrate: Int, segment: TimelineSegment)
+}
+
+/// Running totals for status and logs.
+public struct ChannelStats: Sendable, Hashable {
+    public var sessionsStarted = 0
+    public var framesIn = 0
+    public var framesDropped = 0
+    public var fragmentsOut = 0
+    public var bytesOut = 0
+    public var discontinuities = 0
+}
