@@ -1,0 +1,199 @@
+#!/usr/bin/env python3
+"""`make bench`: figures, not tests. Run side by side on this machine, in one run:
+
+1. CPU time per second of ingested 720p30 3 Mbps H.264 + AAC stream, pushed by ffmpeg at real time,
+   for edgelive (RTMP in, CMAF live window, HLS/DASH origin) and for nginx with Debian's RTMP module
+   (`hls on`, same stream), and the ratio.
+2. Latency from a fragment's last byte arriving at ingest to that fragment being listed in the live
+   playlist. edgelive's live timeline is anchored to the wall clock at arrival, so a segment's end
+   (PROGRAM-DATE-TIME + EXTINF) is the arrival time of the frame that closes it; the playlist is polled
+   every 5 ms, so figures carry up to ~5 ms of polling error.
+"""
+import os
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from datetime import datetime
+
+BIN = os.environ.get("EDGELIVE_BIN", ".build/release/edgelive")
+SECONDS = int(os.environ.get("BENCH_SECONDS", "30"))
+CLK = os.sysconf("SC_CLK_TCK")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def cpu_seconds(pids):
+    total = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / CLK   # utime + stime
+        except FileNotFoundError:
+            pass
+    return total
+
+
+def children(pid):
+    out = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()
+    return [int(p) for p in out]
+
+
+def make_source(path):
+    subprocess.run(["ffmpeg", "-hide_banner", "-loglevel", "error", "-y",
+                    "-f", "lavfi", "-i", "testsrc2=size=1280x720:rate=30",
+                    "-f", "lavfi", "-i", "sine=frequency=1000:sample_rate=48000", "-t", str(SECONDS + 2),
+                    "-c:v", "libx264", "-preset", "veryfast", "-g", "60", "-keyint_min", "60", "-sc_threshold", "0",
+                    "-b:v", "3M", "-maxrate", "3M", "-bufsize", "3M", "-c:a", "aac", "-b:a", "128k", "-f", "flv", path],
+                   check=True)
+
+
+def push(src, url):
+    return subprocess.Popen(["ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin", "-re", "-i", src,
+                             "-t", str(SECONDS), "-c", "copy", "-f", "flv", url])
+
+
+def measure(pids_fn, src, url, poll=None):
+    time.sleep(1)
+    before = cpu_seconds(pids_fn())
+    started = time.time()
+    pusher = push(src, url)
+    if poll:
+        poll(pusher)
+    pusher.wait()
+    elapsed = time.time() - started
+    after = cpu_seconds(pids_fn())
+    return (after - before) / elapsed, elapsed
+
+
+def bench_edgelive(src, work):
+    http_port, rtmp_port = free_port(), free_port()
+    proc = subprocess.Popen([BIN, "serve", "--data-dir", os.path.join(work, "data"), "--http-port", str(http_port),
+                             "--rtmp-port", str(rtmp_port), "--public-host", "127.0.0.1"],
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    urls = {}
+    while not {"ingest", "hls"} <= urls.keys():
+        line = proc.stdout.readline()
+        if not line:
+            sys.exit("edgelive did not start")
+        m = re.match(r"^(\w+)\s+(\S+)$", line.strip())
+        if m:
+            urls[m.group(1)] = m.group(2)
+    latencies = []
+
+    def poll(pusher):
+        # Find the video media playlist once it exists, then watch for new segments.
+        media = None
+        seen = set()
+        while pusher.poll() is None:
+            try:
+                if media is None:
+                    text = urllib.request.urlopen(urls["hls"], timeout=2).read().decode()
+                    lines = text.splitlines()
+                    for i, l in enumerate(lines):
+                        if l.startswith("#EXT-X-STREAM-INF") and "RESOLUTION" in l:
+                            media = urllib.parse.urljoin(urls["hls"], lines[i + 1])
+                    continue
+                text = urllib.request.urlopen(media, timeout=2).read().decode()
+                now = time.time()
+                pdt = None
+                for l in text.splitlines():
+                    if l.startswith("#EXT-X-PROGRAM-DATE-TIME:"):
+                        pdt = datetime.fromisoformat(l.split(":", 1)[1].replace("Z", "+00:00")).timestamp()
+                    elif l.startswith("#EXTINF:") and pdt is not None:
+                        end = pdt + float(l[8:].split(",")[0])
+                        if end not in seen:
+                            if seen:   # segments already listed when polling began are not timed
+                                latencies.append(now - end)
+                            seen.add(end)
+                        pdt = end
+            except Exception:
+                pass
+            time.sleep(0.005)
+
+    import urllib.parse  # noqa: F401
+    cpu, elapsed = measure(lambda: [proc.pid], src, urls["ingest"], poll)
+    proc.send_signal(signal.SIGTERM)
+    proc.wait(timeout=15)
+    rss = None
+    return cpu, elapsed, latencies
+
+
+def bench_nginx(src, work):
+    rtmp_port, http_port = free_port(), free_port()
+    hls = os.path.join(work, "hls")
+    os.makedirs(hls, exist_ok=True)
+    conf = os.path.join(work, "nginx.conf")
+    module = "/usr/lib/nginx/modules/ngx_rtmp_module.so"
+    with open(conf, "w") as f:
+        f.write(f"""
+load_module {module};
+daemon off;
+master_process on;
+worker_processes 1;
+pid {work}/nginx.pid;
+error_log {work}/nginx-error.log;
+events {{ worker_connections 1024; }}
+rtmp {{
+  server {{
+    listen 127.0.0.1:{rtmp_port};
+    application live {{
+      live on;
+      hls on;
+      hls_path {hls};
+      hls_fragment 2s;
+      hls_playlist_length 300s;
+    }}
+  }}
+}}
+http {{
+  access_log off;
+  server {{ listen 127.0.0.1:{http_port}; location / {{ root {work}; }} }}
+}}
+""")
+    proc = subprocess.Popen(["nginx", "-c", conf, "-p", work], stderr=subprocess.DEVNULL)
+    time.sleep(1.5)
+    cpu, elapsed = measure(lambda: [proc.pid, *children(proc.pid)], src, f"rtmp://127.0.0.1:{rtmp_port}/live/stream")
+    proc.send_signal(signal.SIGQUIT)
+    proc.wait(timeout=15)
+    return cpu, elapsed
+
+
+def main():
+    if not os.path.exists(BIN):
+        sys.exit(f"{BIN} is missing: run `swift build -c release` first (make bench does)")
+    work = tempfile.mkdtemp(prefix="edgelive-bench-")
+    try:
+        src = os.path.join(work, "source.flv")
+        make_source(src)
+        e_cpu, e_elapsed, lat = bench_edgelive(src, work)
+        n_cpu, n_elapsed = bench_nginx(src, work)
+        print(f"stream: 720p30 H.264 3 Mbps + AAC 128k, {SECONDS} s pushed at real time by ffmpeg (-c copy)")
+        print(f"edgelive          CPU {e_cpu * 1000:7.1f} ms per second of stream")
+        print(f"nginx-rtmp (hls)  CPU {n_cpu * 1000:7.1f} ms per second of stream")
+        if n_cpu > 0:
+            print(f"ratio edgelive / nginx-rtmp: {e_cpu / n_cpu:.2f}")
+        if lat:
+            lat_ms = sorted(x * 1000 for x in lat)
+            p95 = lat_ms[min(len(lat_ms) - 1, int(len(lat_ms) * 0.95))]
+            print(f"ingest -> playlist latency over {len(lat_ms)} fragments: median {statistics.median(lat_ms):.1f} ms, "
+                  f"p95 {p95:.1f} ms, max {lat_ms[-1]:.1f} ms")
+        else:
+            print("ingest -> playlist latency: no fragment observed")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
