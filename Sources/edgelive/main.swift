@@ -1,2 +1,59 @@
 import Appliance
-print("edgelive")
+import ArgumentParser
+import Foundation
+
+/// `edgelive` — the daemon and its command-line client in one binary. Parsing and dispatch only.
+struct EdgeLive: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "edgelive",
+        abstract: "A live-streaming appliance: RTMP ingest, HLS and DASH origin.",
+        subcommands: [Serve.self])
+}
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the appliance: ingest, live pipelines and origin.")
+
+    @Option(help: "Data directory (state, assets).")
+    var dataDir = "./data"
+
+    @Option(help: "Address to listen on.")
+    var listen = "0.0.0.0"
+
+    @Option(help: "Origin (HTTP) port.")
+    var httpPort = 8080
+
+    @Option(help: "RTMP ingest port.")
+    var rtmpPort = 1935
+
+    @Option(help: "Host name or address used in printed URLs (default: first non-loopback IPv4 address).")
+    var publicHost: String?
+
+    @Option(help: "Live window kept in memory per channel, in seconds.")
+    var window = 300
+
+    func validate() throws {
+        for (name, port) in [("--http-port", httpPort), ("--rtmp-port", rtmpPort)] where !(0...65535).contains(port) {
+            throw ValidationError("\(name) \(port) is not a TCP port (0-65535)")
+        }
+        guard window >= 10 else { throw ValidationError("--window must be at least 10 seconds") }
+    }
+
+    func run() async throws {
+        var configuration = ApplianceConfiguration()
+        configuration.dataDirectory = dataDir
+        configuration.listenHost = listen
+        configuration.httpPort = httpPort
+        configuration.rtmpPort = rtmpPort
+        configuration.publicHost = publicHost
+        configuration.windowSeconds = window
+        do {
+            try await Appliance.serve(configuration)
+        } catch let error as ApplianceError {
+            FileHandle.standardError.write(Data("edgelive: \(error.description)\n".utf8))
+            throw ExitCode(1)
+        }
+    }
+}
+
+await EdgeLive.main()
