@@ -20,8 +20,10 @@ enum ManifestText {
     }
 
     /// ISO-8601 date-time of a media time that counts from the Unix epoch (live media time, spec §10.3).
+    /// Truncated to the millisecond, as the service did (`t=15447164594627600` ⇒ `2018-12-13T15:54:19.462Z`).
     static func dateTime(ticks: Int64, timescale: UInt32) -> String {
-        dateTime(millisecondsSince1970: MediaTime.rescale(ticks, from: Int64(timescale), to: 1000))
+        let (seconds, remainder) = floorDivide(ticks, Int64(timescale))
+        return dateTime(millisecondsSince1970: seconds * 1000 + remainder * 1000 / Int64(timescale))
     }
 
     /// ISO-8601 duration to the millisecond: `PT0S`, `PT2S`, `PT1M30S`, `PT1H0.5S`.

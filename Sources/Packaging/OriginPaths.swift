@@ -32,8 +32,8 @@ public enum OriginPaths {
     /// HLS media playlist URI relative to `<name>.ism/`: `QualityLevels(<b>)/Manifest(<track>,format=…)`.
     public static func mediaPlaylist(bitrate: Int, track: String, options: ManifestOptions,
                                      keyframesOnly: Bool = false) -> String {
-        let items = [encode(track)] + childOptions(options, keyframesOnly: keyframesOnly)
-        return qualityLevels(bitrate) + "/Manifest(" + items.joined(separator: ",") + ")"
+        let uri = call("Manifest", encode(track), options)
+        return qualityLevels(bitrate) + "/" + (keyframesOnly ? uri.dropLast() + ",type=keyframes)" : uri)
     }
 
     /// HLS media playlist URI with only a format: `QualityLevels(<b>)/Manifest(<track>,format=<format>)`.
@@ -74,16 +74,15 @@ public enum OriginPaths {
         case .manifest:
             return base + manifest(options: options)
         case .mediaPlaylist(let bitrate, let trackName):
-            return base + mediaPlaylist(bitrate: bitrate, track: trackName, options: options,
-                                        keyframesOnly: options.keyframesOnly)
+            return base + qualityLevels(bitrate) + "/" + withRequestOnlyOptions(call("Manifest", encode(trackName), options), options)
         case .initSegment(let bitrate, let trackName):
-            return base + qualityLevels(bitrate) + "/" + withKeyframes(initSegment(track: trackName, options: options), options)
+            return base + qualityLevels(bitrate) + "/" + withRequestOnlyOptions(initSegment(track: trackName, options: options), options)
         case .fragment(let bitrate, let trackName, let time):
             return base + qualityLevels(bitrate) + "/"
-                + withKeyframes(fragment(track: trackName, time: time, options: options), options)
+                + withRequestOnlyOptions(fragment(track: trackName, time: time, options: options), options)
         case .keyFrame(let bitrate, let trackName, let time):
             return base + qualityLevels(bitrate) + "/"
-                + withKeyframes(keyFrame(track: trackName, time: time, options: options), options)
+                + withRequestOnlyOptions(keyFrame(track: trackName, time: time, options: options), options)
         }
     }
 
@@ -107,10 +106,14 @@ public enum OriginPaths {
         return keyword + "(" + items.joined(separator: ",") + ")"
     }
 
-    /// Segment URIs never carry `type=keyframes`; only `path(for:)` adds it so any parsed request round-trips.
-    private static func withKeyframes(_ uri: String, _ options: ManifestOptions) -> String {
-        guard options.keyframesOnly, uri.last == ")" else { return uri }
-        return uri.dropLast() + ",type=keyframes)"
+    /// Segment URIs in manifests never carry `type=keyframes` or `audio-only=false` (they change nothing there);
+    /// only `path(for:)` adds them, so that any parsed request round-trips exactly.
+    private static func withRequestOnlyOptions(_ uri: String, _ options: ManifestOptions) -> String {
+        var extra = ""
+        if options.keyframesOnly { extra += ",type=keyframes" }
+        if !options.audioOnly { extra += ",audio-only=false" }
+        guard !extra.isEmpty, uri.last == ")" else { return uri }
+        return uri.dropLast() + extra + ")"
     }
 
     /// Percent-encodes everything except ASCII letters, digits and `-._~`.
