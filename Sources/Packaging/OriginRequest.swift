@@ -20,7 +20,9 @@ public struct OriginRequest: Sendable, Hashable {
     public var locatorID: String
     /// The manifest name without its `.ism` extension.
     public var manifestName: String
+    /// The sub-resource asked for.
     public var resource: Resource
+    /// The options of the last path segment (`format=`, `filter=`, …).
     public var options: ManifestOptions
 
     /// Creates a request from its parts.
@@ -29,6 +31,27 @@ public struct OriginRequest: Sendable, Hashable {
         self.manifestName = manifestName
         self.resource = resource
         self.options = options
+    }
+}
+
+extension OriginRequest.Resource {
+    /// The `QualityLevels(<bitrate>)` of a per-track resource; nil for the manifest.
+    public var bitrate: Int? {
+        switch self {
+        case .manifest: return nil
+        case .mediaPlaylist(let bitrate, _), .initSegment(let bitrate, _),
+             .fragment(let bitrate, _, _), .keyFrame(let bitrate, _, _):
+            return bitrate
+        }
+    }
+
+    /// The track name of a per-track resource; nil for the manifest.
+    public var trackName: String? {
+        switch self {
+        case .manifest: return nil
+        case .mediaPlaylist(_, let name), .initSegment(_, let name), .fragment(_, let name, _), .keyFrame(_, let name, _):
+            return name
+        }
     }
 }
 

@@ -267,3 +267,17 @@ import Testing
         }
     }
 }
+
+@Suite struct PresentationLookupTests {
+    @Test func timelineNeedsBothNameAndBitrate() throws {
+        let presentation = Fixtures.live
+        let found = try #require(presentation.timeline(for: .mediaPlaylist(bitrate: 128_000, trackName: "audio")))
+        #expect(found.track == Fixtures.audio)
+        #expect(presentation.timeline(for: .fragment(bitrate: 3_000_000, trackName: "video", time: 0))?.track == Fixtures.video)
+        #expect(presentation.timeline(for: .initSegment(bitrate: 1_000_000, trackName: "video")) == nil)
+        #expect(presentation.timeline(for: .keyFrame(bitrate: 3_000_000, trackName: "audio", time: 0)) == nil)
+        #expect(presentation.timeline(for: .manifest) == nil)
+        #expect(OriginRequest.Resource.fragment(bitrate: 7, trackName: "v", time: 1).bitrate == 7)
+        #expect(OriginRequest.Resource.manifest.trackName == nil)
+    }
+}
