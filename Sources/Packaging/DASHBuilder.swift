@@ -1,0 +1,230 @@
+// DASH MPDs (ISO/IEC 23009-1) for CMAF segments, in the shape the service produced for `format=mpd-time-cmaf`.
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import Media
+
+/// Builds a DASH MPD from a ``Presentation``, with the clock injected; pure function, no I/O.
+///
+/// Live media time counts from the Unix epoch, so a live MPD has `availabilityStartTime="1970-01-01T00:00:00Z"`,
+/// one Period starting at 0, and absolute `S@t` values: a segment's media time is its wall-clock time.
+/// Each Representation has its own `SegmentTemplate`, because the track name is part of the segment URL.
+/// The URIs follow `options.format`; the legacy CSF adaptation-set shape (`mpd-time-csf`) is not modelled.
+public enum DASHBuilder {
+    /// The `profiles` attribute: DASH live profile plus CMAF.
+    public static let profiles = "urn:mpeg:dash:profile:isoff-live:2011,urn:mpeg:dash:profile:cmaf:2019"
+
+    /// One `<S>` of a `SegmentTimeline`: `t` only where it cannot be inferred, `r` extra repeats of `d`.
+    struct TimelineRun: Hashable {
+        var t: Int64?
+        var d: Int64
+        var r: Int
+    }
+
+    // MARK: - MPD
+
+    /// The MPD served at `…/<name>.ism/manifest(format=mpd-time-cmaf…)`.
+    ///
+    /// - Parameters:
+    ///   - now: the clock, for `publishTime` (and the `direct` UTCTiming value when no URL is given).
+    ///   - utcTimingURL: an `http-iso` time source for live clients; nil writes the time inline (`direct`).
+    /// Tracks without segments are left out (an MPD refresh picks them up once they have some). A static MPD gets
+    /// `presentationTimeOffset` = the earliest segment start of the whole presentation, so playback starts at 0
+    /// and audio and video stay aligned even when their first fragments start at slightly different times.
+    public static func mpd(_ presentation: Presentation, options: ManifestOptions, now: Date,
+                           utcTimingURL: String?) -> String {
+        let live = presentation.isLive
+        let timelines = presentation.tracks.filter { !$0.segments.isEmpty && $0.track.kind != .text }
+        let nominal = max(0, presentation.nominalFragmentDuration)
+        let nowMilliseconds = Int64((now.timeIntervalSince1970 * 1000).rounded())
+
+        // Longest segment and presentation extent, compared in milliseconds across timescales.
+        var longestMilliseconds: Int64 = 0
+        var earliest: (ticks: Int64, timescale: UInt32)?
+        var earliestMilliseconds = Int64.max, latestMilliseconds = Int64.min
+        for timeline in timelines {
+            let timescale = Int64(timeline.track.timescale)
+            for segment in timeline.segments {
+                longestMilliseconds = max(longestMilliseconds, MediaTime.rescale(segment.duration, from: timescale, to: 1000))
+                latestMilliseconds = max(latestMilliseconds, MediaTime.rescale(segment.endTime, from: timescale, to: 1000))
+            }
+            if let first = timeline.segments.first {
+                let start = MediaTime.rescale(first.startTime, from: timescale, to: 1000)
+                if start < earliestMilliseconds {
+                    earliestMilliseconds = start
+                    earliest = (first.startTime, timeline.track.timescale)
+                }
+            }
+        }
+        let maxSegmentDuration = longestMilliseconds > 0
+            ? ManifestText.duration(ticks: longestMilliseconds, timescale: 1000)
+            : ManifestText.duration(seconds: nominal)
+
+        var mpd = ["xmlns=\"urn:mpeg:dash:schema:mpd:2011\"", "profiles=\"\(profiles)\""]
+        if live {
+            mpd += [
+                "type=\"dynamic\"",
+                "availabilityStartTime=\"1970-01-01T00:00:00Z\"",
+                "publishTime=\"\(ManifestText.dateTime(millisecondsSince1970: nowMilliseconds))\"",
+                // Each new fragment extends the SegmentTimeline, so clients must refresh once per fragment.
+                "minimumUpdatePeriod=\"\(ManifestText.duration(seconds: nominal))\"",
+                // Two fragments buffered before starting, as with HLS.
+                "minBufferTime=\"\(ManifestText.duration(seconds: 2 * nominal))\"",
+            ]
+            if let window = presentation.windowDuration {
+                mpd.append("timeShiftBufferDepth=\"\(ManifestText.duration(ticks: window, timescale: UInt32(MediaTime.ticksPerSecond)))\"")
+            }
+            // Three fragments behind the edge: the distance HLS players keep (three target durations).
+            mpd.append("suggestedPresentationDelay=\"\(ManifestText.duration(seconds: 3 * nominal))\"")
+        } else {
+            let extent = earliest == nil ? 0 : latestMilliseconds - earliestMilliseconds
+            mpd += [
+                "type=\"static\"",
+                "mediaPresentationDuration=\"\(ManifestText.duration(ticks: extent, timescale: 1000))\"",
+                "minBufferTime=\"\(ManifestText.duration(seconds: 2 * nominal))\"",
+            ]
+        }
+        mpd.append("maxSegmentDuration=\"\(maxSegmentDuration)\"")
+
+        var lines = ["<?xml version=\"1.0\" encoding=\"UTF-8\"?>", "<MPD " + mpd.joined(separator: " ") + ">"]
+        lines.append("  <Period id=\"0\" start=\"PT0S\">")
+        for (index, group) in adaptationSets(timelines).enumerated() {
+            let offset: (UInt32) -> Int64? = { timescale in
+                guard !live, let earliest else { return nil }
+                return MediaTime.rescale(earliest.ticks, from: Int64(earliest.timescale), to: Int64(timescale))
+            }
+            lines += adaptationSet(id: index + 1, group, options: options, presentationTimeOffset: offset)
+        }
+        lines.append("  </Period>")
+        if live {
+            if let utcTimingURL {
+                lines.append("  <UTCTiming schemeIdUri=\"urn:mpeg:dash:utc:http-iso:2014\" value=\"\(ManifestText.xmlAttribute(utcTimingURL))\"/>")
+            } else {
+                lines.append("  <UTCTiming schemeIdUri=\"urn:mpeg:dash:utc:direct:2014\" value=\""
+                             + ManifestText.dateTime(millisecondsSince1970: nowMilliseconds) + "\"/>")
+            }
+        }
+        lines.append("</MPD>")
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    // MARK: - Adaptation sets
+
+    /// Groups tracks into adaptation sets: video by codec family, audio by codec family and language
+    /// (players switch bitrates only within a set, and languages are a user choice, not a bitrate).
+    private static func adaptationSets(_ timelines: [TrackTimeline]) -> [[TrackTimeline]] {
+        var keys: [String] = []
+        var groups: [String: [TrackTimeline]] = [:]
+        for kind in [MediaKind.video, .audio] {
+            for timeline in timelines where timeline.track.kind == kind {
+                let track = timeline.track
+                let key = kind.rawValue + "/" + track.codec.fourCC + (kind == .audio ? "/" + track.language : "")
+                if groups[key] == nil { keys.append(key) }
+                groups[key, default: []].append(timeline)
+            }
+        }
+        return keys.compactMap { groups[$0] }
+    }
+
+    private static func adaptationSet(id: Int, _ timelines: [TrackTimeline], options: ManifestOptions,
+                                      presentationTimeOffset: (UInt32) -> Int64?) -> [String] {
+        guard let first = timelines.first?.track else { return [] }
+        let isVideo = first.kind == .video
+        var attributes = ["id=\"\(id)\"", "contentType=\"\(first.kind.rawValue)\"",
+                          "mimeType=\"\(isVideo ? "video/mp4" : "audio/mp4")\""]
+        if !isVideo, let language = first.knownLanguage {
+            attributes.append("lang=\"\(ManifestText.xmlAttribute(language))\"")
+        }
+        attributes += ["segmentAlignment=\"true\"", "startWithSAP=\"1\""]
+        if isVideo {
+            let sizes = timelines.compactMap(\.track.pictureSize)
+            if let width = sizes.map(\.width).max() { attributes.append("maxWidth=\"\(width)\"") }
+            if let height = sizes.map(\.height).max() { attributes.append("maxHeight=\"\(height)\"") }
+            let rates = timelines.compactMap(\.track.frameRate)
+            if rates.count == timelines.count, let rate = rates.max() {
+                attributes.append("maxFrameRate=\"\(frameRate(rate))\"")
+            }
+        }
+        var lines = ["    <AdaptationSet " + attributes.joined(separator: " ") + ">"]
+        // Highest bitrate first, as in the HLS multivariant playlist.
+        let ordered = timelines.enumerated().sorted {
+            $0.element.track.bitrate != $1.element.track.bitrate
+                ? $0.element.track.bitrate > $1.element.track.bitrate : $0.offset < $1.offset
+        }.map(\.element)
+        for timeline in ordered {
+            lines += representation(timeline, options: options,
+                                    presentationTimeOffset: presentationTimeOffset(timeline.track.timescale))
+        }
+        lines.append("    </AdaptationSet>")
+        return lines
+    }
+
+    private static func representation(_ timeline: TrackTimeline, options: ManifestOptions,
+                                       presentationTimeOffset: Int64?) -> [String] {
+        let track = timeline.track
+        // The id must not contain white space; the URL-encoded name is unique and has none.
+        var attributes = ["id=\"\(ManifestText.xmlAttribute(OriginPaths.encode(track.name)))\"",
+                          "bandwidth=\"\(track.bitrate)\"",
+                          "codecs=\"\(ManifestText.xmlAttribute(track.codec.codecString))\""]
+        if let size = track.pictureSize {
+            let sar = track.sampleAspectRatio
+            attributes += ["width=\"\(size.width)\"", "height=\"\(size.height)\"", "sar=\"\(sar.0):\(sar.1)\""]
+        }
+        if let rate = track.frameRate { attributes.append("frameRate=\"\(frameRate(rate))\"") }
+        if let sampleRate = track.sampleRate { attributes.append("audioSamplingRate=\"\(sampleRate)\"") }
+
+        var lines = ["      <Representation " + attributes.joined(separator: " ") + ">"]
+        if let channels = track.channelCount {
+            lines.append("        <AudioChannelConfiguration schemeIdUri=\"urn:mpeg:dash:23003:3:audio_channel_configuration:2011\" value=\"\(channels)\"/>")
+        }
+        var template = ["timescale=\"\(track.timescale)\""]
+        if let presentationTimeOffset { template.append("presentationTimeOffset=\"\(presentationTimeOffset)\"") }
+        template.append("media=\"\(ManifestText.xmlAttribute(OriginPaths.fragmentTemplate(track: track.name, options: options)))\"")
+        template.append("initialization=\"\(ManifestText.xmlAttribute(OriginPaths.initSegmentTemplate(track: track.name, options: options)))\"")
+        lines.append("        <SegmentTemplate " + template.joined(separator: " ") + ">")
+        lines.append("          <SegmentTimeline>")
+        for run in segmentTimeline(timeline.segments) {
+            var s: [String] = []
+            if let t = run.t { s.append("t=\"\(t)\"") }
+            s.append("d=\"\(run.d)\"")
+            if run.r > 0 { s.append("r=\"\(run.r)\"") }
+            lines.append("            <S " + s.joined(separator: " ") + "/>")
+        }
+        lines.append("          </SegmentTimeline>")
+        lines.append("        </SegmentTemplate>")
+        lines.append("      </Representation>")
+        return lines
+    }
+
+    // MARK: - Helpers
+
+    /// Run-length `<S>` entries: consecutive contiguous segments of equal duration share one `S` with `r`;
+    /// `t` is written on the first entry and wherever the start cannot be inferred (a gap, an overlap or a
+    /// marked discontinuity).
+    static func segmentTimeline(_ segments: [TimelineSegment]) -> [TimelineRun] {
+        var runs: [TimelineRun] = []
+        var expectedStart: Int64?
+        for segment in segments {
+            let contiguous = segment.startTime == expectedStart && !segment.discontinuity
+            if contiguous, let last = runs.last, last.d == segment.duration {
+                runs[runs.count - 1].r += 1
+            } else {
+                runs.append(TimelineRun(t: contiguous ? nil : segment.startTime, d: segment.duration, r: 0))
+            }
+            expectedStart = segment.endTime
+        }
+        return runs
+    }
+
+    /// DASH FrameRateType: an integer, or `n/1001` for NTSC rates, else thousandths.
+    static func frameRate(_ rate: Double) -> String {
+        let whole = rate.rounded()
+        if abs(rate - whole) < 0.0005 { return String(Int(whole)) }
+        let ntsc = (rate * 1.001).rounded()
+        if abs(rate - ntsc / 1.001) < 0.0005 { return "\(Int(ntsc) * 1000)/1001" }
+        return "\(Int((rate * 1000).rounded()))/1000"
+    }
+}

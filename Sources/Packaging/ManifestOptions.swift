@@ -1,0 +1,30 @@
+// The options a streaming URL carries inside `manifest(…)`, `Manifest(…)` and `Fragments(…)`.
+
+/// Request options from the URL (`format=`, `filter=`, `audio-only=`, `type=keyframes`, `encryption=`).
+public struct ManifestOptions: Sendable, Hashable {
+    /// The output asked for; `.smooth` when the URL has no `format=`.
+    public var format: OutputFormat
+    /// Filter names from `filter=a;b;c`, in URL order (at most three).
+    public var filters: [String]
+    /// Whether the HLS multivariant playlist gets the audio-only variant (`audio-only=false` turns it off).
+    public var audioOnly: Bool
+    /// `type=keyframes`: an HLS I-frame playlist.
+    public var keyframesOnly: Bool
+    /// `encryption=` scheme, lower-cased (`cbc`, `cenc`, `cbcs-aapl`, `piff`), or nil for the locator's default.
+    public var encryption: String?
+
+    /// Schemes `encryption=` accepts (spec/ams-live.md §10.1, §11).
+    public static let encryptionSchemes = ["cbc", "cenc", "cbcs-aapl", "piff"]
+    /// How many filters one URL may combine.
+    public static let maximumFilterCount = 3
+
+    /// Options with the service defaults: Smooth, no filters, audio-only variant on.
+    public init(format: OutputFormat = .smooth, filters: [String] = [], audioOnly: Bool = true,
+                keyframesOnly: Bool = false, encryption: String? = nil) {
+        self.format = format
+        self.filters = filters
+        self.audioOnly = audioOnly
+        self.keyframesOnly = keyframesOnly
+        self.encryption = encryption
+    }
+}
