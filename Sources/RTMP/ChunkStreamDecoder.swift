@@ -64,6 +64,9 @@ public struct ChunkStreamDecoder: Sendable {
     /// Bytes appended but not yet decoded into a message or a partial payload.
     public var unparsedByteCount: Int { buffer.count - readIndex }
 
+    /// True when a chunk or a message is partly received.
+    public var hasPartialInput: Bool { readIndex < buffer.count || pendingPayloadBytes > 0 }
+
     /// Feeds bytes received from the peer.
     public mutating func append(_ bytes: some Collection<UInt8>) {
         if readIndex == buffer.count {

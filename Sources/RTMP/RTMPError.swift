@@ -8,7 +8,7 @@ public struct RTMPError: Error, Sendable, Hashable, CustomStringConvertible {
             case handshakeVersion, chunkSizeTooLarge, invalidChunkSize, messageTooLarge, tooManyChunkStreams
             case invalidChunkHeader, inputBufferOverflow, malformedAMF0, malformedMessage, malformedMedia
             case unsupportedCodec, mediaBeforePublish, unexpectedCommand, tooManyStreams
-            case connectRejected, publishRejected
+            case connectRejected, publishRejected, peerClosed
         }
 
         private let base: Base
@@ -46,6 +46,8 @@ public struct RTMPError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let connectRejected = Code(.connectRejected)
         /// The server rejected `publish`.
         public static let publishRejected = Code(.publishRejected)
+        /// The peer closed the connection (reported by ``RTMPServerSession/connectionClosed()``).
+        public static let peerClosed = Code(.peerClosed)
 
         public var description: String { base.rawValue }
     }
@@ -129,6 +131,10 @@ public struct RTMPError: Error, Sendable, Hashable, CustomStringConvertible {
 
     static func publishRejected(code: String, description: String) -> RTMPError {
         RTMPError(.publishRejected, "RTMP publish rejected (\(code)): \(description)")
+    }
+
+    static func peerClosed(_ when: String) -> RTMPError {
+        RTMPError(.peerClosed, "RTMP peer closed the connection \(when)")
     }
 
     private static func byteLimit(_ limit: Int) -> String {

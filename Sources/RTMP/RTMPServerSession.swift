@@ -194,6 +194,24 @@ public struct RTMPServerSession: Sendable {
         return finish(output)
     }
 
+    /// The peer closed the connection (EOF): unpublishes what was publishing and reports where it stopped.
+    public mutating func connectionClosed() -> [RTMPAction] {
+        guard state != .closed else { return [] }
+        var output = Output()
+        for streamID in streams.keys.sorted() { unpublish(streamID, &output) }
+        let when: String
+        switch state {
+        case .awaitingC0C1, .awaitingC2:
+            when = "during the handshake (\(bytesReceived) of \(1 + 2 * Self.handshakeSize) bytes received)"
+        case .awaitingConnect, .connectPending:
+            when = "before connecting"
+        case .connected, .closed:
+            when = decoder.hasPartialInput ? "in the middle of a message" : "after \(messagesReceived) messages"
+        }
+        fail(.peerClosed(when), &output)
+        return finish(output)
+    }
+
     // MARK: - Handshake
 
     private mutating func handshake(_ bytes: some Collection<UInt8>, _ output: inout Output) {
