@@ -234,6 +234,23 @@ public enum AMF0Value: Sendable, Hashable {
     }
 }
 
+extension AMF0Value {
+    /// Decodes one value at the reader's position (same as ``AMF0/decode(_:)``).
+    public static func decode(_ reader: inout ByteReader) throws(RTMPError) -> AMF0Value {
+        try AMF0.decode(&reader)
+    }
+
+    /// Decodes values until the bytes run out (same as ``AMF0/decodeAll(_:)-(ArraySlice<UInt8>)``).
+    public static func decodeAll(_ bytes: ArraySlice<UInt8>) throws(RTMPError) -> [AMF0Value] {
+        try AMF0.decodeAll(bytes)
+    }
+
+    /// Appends this value in AMF0 form.
+    public func encode(into writer: inout ByteWriter) {
+        AMF0.encode(self, into: &writer)
+    }
+}
+
 extension AMF0Value: ExpressibleByStringLiteral, ExpressibleByFloatLiteral, ExpressibleByIntegerLiteral,
     ExpressibleByBooleanLiteral {
     public init(stringLiteral value: String) { self = .string(value) }

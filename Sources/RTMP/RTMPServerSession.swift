@@ -339,10 +339,8 @@ public struct RTMPServerSession: Sendable {
             return
         }
 
-        let needsConnection: Set<String> = ["createStream", "publish", "releaseStream", "FCPublish", "FCUnpublish",
-                                            "deleteStream", "closeStream", "play", "play2"]
         guard state == .connected else {
-            if needsConnection.contains(name) { throw .unexpectedCommand("'\(name)' before a successful connect") }
+            if Self.commandsNeedingConnection.contains(name) { throw .unexpectedCommand("'\(name)' before a successful connect") }
             return  // anything else before connect is ignored, as unknown commands are
         }
 
@@ -418,6 +416,12 @@ public struct RTMPServerSession: Sendable {
         streams[streamID]?.publishedName = nil
         output.emit(.unpublish(streamName: name))
     }
+
+    /// Commands that are a protocol error before connect; others are ignored then.
+    private static let commandsNeedingConnection: Set<String> = [
+        "createStream", "publish", "releaseStream", "FCPublish", "FCUnpublish", "deleteStream", "closeStream",
+        "play", "play2",
+    ]
 
     static func splitQuery(_ fullName: String) -> (name: String, query: String?) {
         guard let mark = fullName.firstIndex(of: "?") else { return (fullName, nil) }

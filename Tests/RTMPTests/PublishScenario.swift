@@ -1,7 +1,7 @@
 import Media
 @testable import RTMP
 
-/// A realistic ffmpeg-like publish: handshake, chunk size 4096, connect, releaseStream, FCPublish,
+/// A realistic ffmpeg-like publish: handshake, chunk size 1024, connect, releaseStream, FCPublish,
 /// createStream, publish with a query, metadata, AVC and AAC sequence headers, frames (one larger than
 /// a chunk, one past the 24-bit timestamp range, B-frame composition offsets), FCUnpublish, deleteStream.
 /// Built together with the events a correct server must report for it.
@@ -16,7 +16,7 @@ struct PublishScenario {
     init(streamName: String = "cam1") {
         var p = TestPublisher()
         p.handshake()
-        p.setChunkSize(4096)
+        p.setChunkSize(1024)
         p.connect()
         expectedEvents.append(.connect(RTMPConnectRequest(
             app: "live/token123", tcUrl: "rtmp://box:1935/live/token123", flashVer: "FMLE/3.0 (compatible; FMSc/1.0)",
@@ -45,8 +45,8 @@ struct PublishScenario {
 
         // (timestamp, keyframe, composition offset, NAL unit size)
         let videoFrames: [(UInt32, Bool, Int32, Int)] = [
-            (0, true, 80, 4300), (40, false, -40, 150), (80, false, 0, 90), (120, false, 120, 260),
-            (16_777_300, true, 40, 4200), (16_777_340, false, 0, 120),
+            (0, true, 80, 1300), (40, false, -40, 150), (80, false, 0, 90), (120, false, 120, 260),
+            (16_777_500, true, 40, 1100), (16_777_540, false, 0, 120),
         ]
         var audioTimestamp: UInt32 = 0
         for (index, (timestamp, keyframe, cts, size)) in videoFrames.enumerated() {

@@ -18,7 +18,7 @@ import Testing
         #expect(driver.session.bytesReceived == UInt64(scenario.bytes.count))
         #expect(driver.session.messagesReceived > 20)
         #expect(!driver.session.isClosed)
-        #expect(driver.session.peerChunkSize == 4096)
+        #expect(driver.session.peerChunkSize == 1024)
         #expect(driver.session.publishedStreams.isEmpty)
 
         // Handshake: S0 = 3, S1 = time 0 + zero + random, S2 echoes C1.
@@ -40,6 +40,12 @@ import Testing
         #expect(status.last?["code"]?.stringValue == "NetStream.Publish.Start")
         #expect(status.last?["level"]?.stringValue == "status")
         #expect(driver.session.bytesSent == UInt64(driver.sent.count))
+
+        // The scenario really exercises a type 3 continuation carrying an extended timestamp (delta).
+        let delta = UInt32(16_777_500 - 120)
+        let continuation: [UInt8] = [0xC6, UInt8(delta >> 24), UInt8(delta >> 16 & 0xFF), UInt8(delta >> 8 & 0xFF),
+                                     UInt8(delta & 0xFF)]
+        #expect(scenario.bytes.indices.contains { scenario.bytes[$0...].starts(with: continuation) })
     }
 
     @Test func acceptConnectReplyDecodesToTheExpectedResult() throws {
@@ -468,3 +474,4 @@ import Testing
         }
     }
 }
+
