@@ -547,34 +547,3 @@ public struct RTMPServerSession: Sendable {
         output.emit(.close(reason: error))
     }
 }
-
-// MARK: - Helpers
-
-/// Extends 32-bit RTMP timestamps to 64 bits: each value is taken as the one nearest the previous,
-/// so wrapping past 2^32 ms (49.7 days) and small steps back across the wrap both come out right.
-struct TimestampExtender: Sendable {
-    private var lastRaw: UInt32 = 0
-    private var lastExtended: Int64?
-
-    mutating func extend(_ raw: UInt32) -> Int64 {
-        let extended = lastExtended.map { $0 + Int64(Int32(bitPattern: raw &- lastRaw)) } ?? Int64(raw)
-        lastRaw = raw
-        lastExtended = extended
-        return extended
-    }
-}
-
-/// A small deterministic generator for reproducible handshake bytes (not for secrets).
-struct SplitMix64: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
