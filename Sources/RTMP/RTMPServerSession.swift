@@ -373,12 +373,18 @@ public struct RTMPServerSession: Sendable {
         case "closeStream":
             unpublish(message.streamID, &output)
         case "deleteStream":
-            guard let number = arguments.first?.numberValue, number >= 0, number <= Double(UInt32.max),
-                  let streamID = UInt32(exactly: number) else {
-                throw .malformedMessage("deleteStream without a valid stream id")
+            // The stream id is the argument; GStreamer's rtmp2sink sends the stream name there instead.
+            // Whatever arrives, deleting is never worth failing the connection over.
+            let target: UInt32?
+            switch arguments.first {
+            case .number(let number)?: target = UInt32(exactly: number)
+            case .string(let name)?: target = streams.first { $0.value.publishedName == name }?.key
+            default: target = message.streamID == 0 ? nil : message.streamID
             }
-            unpublish(streamID, &output)
-            streams[streamID] = nil
+            if let target {
+                unpublish(target, &output)
+                streams[target] = nil
+            }
         case "play", "play2":
             throw .unexpectedCommand("'\(name)': this is an ingest endpoint, playback is not served over RTMP")
         default:

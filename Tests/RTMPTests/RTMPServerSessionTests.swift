@@ -158,6 +158,21 @@ import Testing
         #expect(reason.code == .peerClosed)
     }
 
+    @Test func deleteStreamWithAStreamNameAsGStreamerSendsIt() {
+        var p = TestPublisher()
+        p.handshake()
+        p.connect()
+        p.command("createStream")
+        p.command("publish", .null, ["gst"], streamID: 1, chunkStreamID: 8)
+        p.command("deleteStream", .null, ["gst"])
+        p.command("deleteStream", .null, [.object([:])])  // nonsense: ignored
+        var driver = SessionDriver()
+        driver.feed(p.bytes)
+        #expect(driver.closeReason == nil)
+        #expect(driver.events.last == .unpublish(streamName: "gst"))
+        #expect(driver.session.publishedStreams.isEmpty)
+    }
+
     @Test func samePublishNameTwiceIsRejected() throws {
         var p = TestPublisher()
         p.handshake()
