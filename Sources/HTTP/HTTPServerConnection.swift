@@ -347,6 +347,11 @@ final class HTTPServerConnection: HTTPMessageParserDelegate, @unchecked Sendable
     func beginDrain() {
         draining = true
         currentKeepAlive = false
+        if case .lingering = state, tcp.writeQueueSize == 0 {
+            // Everything was handed to the kernel and FIN is out; do not hold up shutdown for the peer.
+            closeNow()
+            return
+        }
         guard case .open = state else { return }
         if exchanges.isEmpty && !streaming && !parser.inMessage { closeNow() }
     }
