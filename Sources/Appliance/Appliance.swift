@@ -46,10 +46,14 @@ public enum Appliance {
         }
 
         let base = "http://\(publicHost):\(httpPort)/\(event.previewLocator)/preview.ism"
-        print("ingest rtmp://\(publicHost):\(rtmpPort)/live/\(event.accessToken)/\(event.streamName)")
-        print("hls    \(base)/manifest(format=m3u8-cmaf)")
-        print("dash   \(base)/manifest(format=mpd-time-cmaf)")
-        fflush(stdout)
+        // The URLs, one per line, on stdout (logs go to stderr): scripts and the tests read these.
+        let urls = """
+            ingest rtmp://\(publicHost):\(rtmpPort)/live/\(event.accessToken)/\(event.streamName)
+            hls    \(base)/manifest(format=m3u8-cmaf)
+            dash   \(base)/manifest(format=mpd-time-cmaf)
+
+            """
+        FileHandle.standardOutput.write(Data(urls.utf8))
         logger.info("ready", metadata: ["http_port": "\(httpPort)", "rtmp_port": "\(rtmpPort)", "data_dir": "\(configuration.dataDirectory)"])
 
         let signal = await waitForTermination(loop: loop)
@@ -69,6 +73,26 @@ public enum Appliance {
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = level
             return handler
+        }
+    }
+}
+
+/// Suspends until SIGINT or SIGTERM arrives (watched on the event loop); returns the signal number.
+func waitForTermination(loop: EventLoop) async -> Int32 {
+    await withCheckedContinuation { (continuation: CheckedContinuation<Int32, Never>) in
+        loop.execute {
+            nonisolated(unsafe) var watchers: [SignalWatcher] = []
+            nonisolated(unsafe) var resumed = false
+            do {
+                watchers = try SignalWatcher.watch(loop: loop, signals: [SIGINT, SIGTERM]) { signal in
+                    guard !resumed else { return }
+                    resumed = true
+                    for watcher in watchers { watcher.close() }
+                    continuation.resume(returning: signal)
+                }
+            } catch {
+                continuation.resume(returning: 0)
+            }
         }
     }
 }

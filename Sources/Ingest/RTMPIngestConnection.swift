@@ -7,7 +7,9 @@ import RTMP
 /// One encoder connection. Loop-confined: every method runs on the event loop thread (libuv callbacks,
 /// or the server actor, whose executor is the loop), and channels are entered with `assumeIsolated`,
 /// so a frame goes from socket to fragmenter without a task or a thread hop.
-final class RTMPIngestConnection {
+/// `@unchecked Sendable`: confined to the loop thread (see above); it is only ever handed to actors
+/// whose executor is that loop.
+final class RTMPIngestConnection: @unchecked Sendable {
     let id: Int
     let tcp: TCPConnection
     unowned let server: RTMPIngestServer

@@ -38,24 +38,18 @@ public actor RTMPIngestServer {
 
     /// Binds and listens; returns the bound port (useful with port 0).
     public func start(host: String, port: Int) throws -> Int {
-        let server = try TCPServer(loop: loop)
-        do {
-            try server.bind(host: host, port: port)
-            try server.listen { [unowned self] connection in
-                self.assumeIsolated { $0.accept(connection) }
-            }
-        } catch {
-            server.close()
-            throw error
+        let server = try TCPServer.listen(loop: loop, host: host, port: port) { [unowned self] connection in
+            self.assumeIsolated { $0.accept(connection) }
         }
         self.server = server
-        let timer = LoopTimer(loop: loop)
-        timer.start(after: .seconds(5), repeating: .seconds(5)) { [unowned self] in
+        let timer = try LoopTimer(loop: loop)
+        timer.start(after: .seconds(5), repeat: .seconds(5)) { [unowned self] in
             self.assumeIsolated { $0.sweepIdle() }
         }
         sweepTimer = timer
-        logger.info("RTMP ingest listening", metadata: ["address": "\(host):\(server.localPort)"])
-        return server.localPort
+        let bound = server.localPort ?? port
+        logger.info("RTMP ingest listening", metadata: ["address": "\(host):\(bound)"])
+        return bound
     }
 
     /// Stops listening and ends every session (their pending fragments are flushed to the channels).

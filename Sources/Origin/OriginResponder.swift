@@ -32,7 +32,7 @@ public struct OriginResponder: HTTPResponder {
     public func respond(to request: HTTPRequest, body: HTTPRequestBody) async -> HTTPResponse {
         guard request.method == "GET" || request.method == "HEAD" else {
             var r = HTTPResponse.error(status: 405, message: "the origin serves GET and HEAD only")
-            r.headers.set("Allow", "GET, HEAD, OPTIONS")
+            r.headers.set(name: "Allow", value: "GET, HEAD, OPTIONS")
             return r
         }
         let parsed: OriginRequest
@@ -92,15 +92,15 @@ public struct OriginResponder: HTTPResponder {
 
     private func manifest(_ text: String, hls: Bool) -> HTTPResponse {
         var headers = HTTPHeaders()
-        headers.set("Content-Type", hls ? "application/vnd.apple.mpegurl" : "application/dash+xml")
-        headers.set("Cache-Control", "public, max-age=\(liveManifestMaxAge)")
+        headers.set(name: "Content-Type", value: hls ? "application/vnd.apple.mpegurl" : "application/dash+xml")
+        headers.set(name: "Cache-Control", value: "public, max-age=\(liveManifestMaxAge)")
         return HTTPResponse(status: 200, headers: headers, body: .bytes(Array(text.utf8)))
     }
 
     private func segment(_ bytes: [UInt8], kind trackName: String, maxAge: Int) -> HTTPResponse {
         var headers = HTTPHeaders()
-        headers.set("Content-Type", trackName.lowercased().hasPrefix("audio") ? "audio/mp4" : "video/mp4")
-        headers.set("Cache-Control", "public, max-age=\(maxAge)")
+        headers.set(name: "Content-Type", value: trackName.lowercased().hasPrefix("audio") ? "audio/mp4" : "video/mp4")
+        headers.set(name: "Cache-Control", value: "public, max-age=\(maxAge)")
         return HTTPResponse(status: 200, headers: headers, body: .bytes(bytes))
     }
 }

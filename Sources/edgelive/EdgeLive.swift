@@ -3,6 +3,7 @@ import ArgumentParser
 import Foundation
 
 /// `edgelive` — the daemon and its command-line client in one binary. Parsing and dispatch only.
+@main
 struct EdgeLive: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "edgelive",
@@ -56,4 +57,3 @@ struct Serve: AsyncParsableCommand {
     }
 }
 
-await EdgeLive.main()
