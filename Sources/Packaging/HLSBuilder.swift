@@ -93,7 +93,7 @@ public enum HLSBuilder {
         if !presentation.isLive { lines.append("#EXT-X-PLAYLIST-TYPE:VOD") }
         if options.keyframesOnly { lines.append("#EXT-X-I-FRAMES-ONLY") }
         lines.append("#EXT-X-INDEPENDENT-SEGMENTS")
-        lines.append("#EXT-X-MAP:URI=" + ManifestText.hlsQuoted(OriginPaths.initSegment(track: track.name, options: options)))
+        lines.append("#EXT-X-MAP:URI=" + ManifestText.hlsQuoted(OriginPaths.initSegment(track: track.name, options: options) + OriginPaths.hlsSegmentSuffix(for: options.format)))
 
         for segment in segments {
             if segment.discontinuity { lines.append("#EXT-X-DISCONTINUITY") }
@@ -101,7 +101,7 @@ public enum HLSBuilder {
             lines.append("#EXTINF:" + ManifestText.decimal(ticks: segment.duration, timescale: timescale, places: 6) + ",no-desc")
             lines.append(options.keyframesOnly
                 ? OriginPaths.keyFrame(track: track.name, time: segment.startTime, options: options)
-                : OriginPaths.fragment(track: track.name, time: segment.startTime, options: options))
+                : OriginPaths.fragment(track: track.name, time: segment.startTime, options: options) + OriginPaths.hlsSegmentSuffix(for: options.format))
         }
         if !presentation.isLive { lines.append("#EXT-X-ENDLIST") }
         return lines.joined(separator: "\n") + "\n"

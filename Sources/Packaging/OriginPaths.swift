@@ -46,6 +46,19 @@ public enum OriginPaths {
         call("Fragments", encode(track) + "=" + String(time), options)
     }
 
+    /// Media extensions a fragment or init segment URL may end with (ignored when parsing).
+    public static let segmentSuffixes: Set<String> = [".mp4", ".m4s", ".m4v", ".m4a", ".cmfv", ".cmfa", ".ts", ".aac", ".vtt"]
+
+    /// The extension HLS playlists put after segment URIs of `format`, so that players which check
+    /// extensions against the container (libavformat's HLS demuxer) accept them; empty for other formats.
+    public static func hlsSegmentSuffix(for format: OutputFormat) -> String {
+        switch format {
+        case .hlsCMAF: return ".mp4"
+        case .hlsV4, .hlsV3: return ".ts"
+        default: return ""
+        }
+    }
+
     /// Initialization segment URI relative to `QualityLevels(<b>)/`: `Fragments(<track>=i,format=…)`.
     public static func initSegment(track: String, options: ManifestOptions) -> String {
         call("Fragments", encode(track) + "=i", options)

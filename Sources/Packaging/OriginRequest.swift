@@ -128,8 +128,11 @@ extension OriginRequest {
         }
 
         let isKeyFrame = keyword == "keyframes"
-        guard call.suffix.isEmpty else {
-            throw OriginRequestError(.malformedPath, "'\(segments[3])' has unexpected '\(call.suffix)' after ')'")
+        // Segment URIs in HLS playlists carry a media extension (libavformat-based players refuse
+        // segment URLs whose extension does not match the container); any of these is accepted.
+        guard call.suffix.isEmpty || OriginPaths.segmentSuffixes.contains(call.suffix.lowercased()) else {
+            throw OriginRequestError(.malformedPath, "'\(segments[3])' has unexpected '\(call.suffix)' after ')': only a media extension ("
+                + OriginPaths.segmentSuffixes.sorted().joined(separator: ", ") + ") may follow")
         }
         let (trackName, time) = try parseTrackTime(trackArgument, in: segments[3], allowInit: !isKeyFrame)
         let resource: Resource

@@ -72,23 +72,23 @@ import Testing
             #EXT-X-MEDIA-SEQUENCE:100
             #EXT-X-DISCONTINUITY-SEQUENCE:3
             #EXT-X-INDEPENDENT-SEGMENTS
-            #EXT-X-MAP:URI="Fragments(video=i,format=m3u8-cmaf)"
+            #EXT-X-MAP:URI="Fragments(video=i,format=m3u8-cmaf).mp4"
             #EXT-X-PROGRAM-DATE-TIME:2023-11-14T22:13:20.000Z
             #EXTINF:2.000000,no-desc
-            Fragments(video=17000000000000000,format=m3u8-cmaf)
+            Fragments(video=17000000000000000,format=m3u8-cmaf).mp4
             #EXT-X-PROGRAM-DATE-TIME:2023-11-14T22:13:22.000Z
             #EXTINF:2.000000,no-desc
-            Fragments(video=17000000020000000,format=m3u8-cmaf)
+            Fragments(video=17000000020000000,format=m3u8-cmaf).mp4
             #EXT-X-PROGRAM-DATE-TIME:2023-11-14T22:13:24.000Z
             #EXTINF:2.000000,no-desc
-            Fragments(video=17000000040000000,format=m3u8-cmaf)
+            Fragments(video=17000000040000000,format=m3u8-cmaf).mp4
             #EXT-X-DISCONTINUITY
             #EXT-X-PROGRAM-DATE-TIME:2023-11-14T22:13:30.000Z
             #EXTINF:2.000000,no-desc
-            Fragments(video=17000000100000000,format=m3u8-cmaf)
+            Fragments(video=17000000100000000,format=m3u8-cmaf).mp4
             #EXT-X-PROGRAM-DATE-TIME:2023-11-14T22:13:32.000Z
             #EXTINF:2.400000,no-desc
-            Fragments(video=17000000120000000,format=m3u8-cmaf)
+            Fragments(video=17000000120000000,format=m3u8-cmaf).mp4
 
             """)
     }
@@ -106,16 +106,16 @@ import Testing
             #EXT-X-DISCONTINUITY-SEQUENCE:0
             #EXT-X-PLAYLIST-TYPE:VOD
             #EXT-X-INDEPENDENT-SEGMENTS
-            #EXT-X-MAP:URI="Fragments(audio=i,format=m3u8-cmaf,filter=trim,encryption=cbcs-aapl)"
+            #EXT-X-MAP:URI="Fragments(audio=i,format=m3u8-cmaf,filter=trim,encryption=cbcs-aapl).mp4"
             #EXT-X-PROGRAM-DATE-TIME:2023-11-14T22:13:20.020Z
             #EXTINF:1.980000,no-desc
-            Fragments(audio=17000000000200000,format=m3u8-cmaf,filter=trim,encryption=cbcs-aapl)
+            Fragments(audio=17000000000200000,format=m3u8-cmaf,filter=trim,encryption=cbcs-aapl).mp4
             #EXT-X-PROGRAM-DATE-TIME:2023-11-14T22:13:22.000Z
             #EXTINF:2.000000,no-desc
-            Fragments(audio=17000000020000000,format=m3u8-cmaf,filter=trim,encryption=cbcs-aapl)
+            Fragments(audio=17000000020000000,format=m3u8-cmaf,filter=trim,encryption=cbcs-aapl).mp4
             #EXT-X-PROGRAM-DATE-TIME:2023-11-14T22:13:24.000Z
             #EXTINF:1.600000,no-desc
-            Fragments(audio=17000000040000000,format=m3u8-cmaf,filter=trim,encryption=cbcs-aapl)
+            Fragments(audio=17000000040000000,format=m3u8-cmaf,filter=trim,encryption=cbcs-aapl).mp4
             #EXT-X-ENDLIST
 
             """)
@@ -133,7 +133,7 @@ import Testing
             #EXT-X-MEDIA-SEQUENCE:0
             #EXT-X-DISCONTINUITY-SEQUENCE:0
             #EXT-X-INDEPENDENT-SEGMENTS
-            #EXT-X-MAP:URI="Fragments(video=i,format=m3u8-cmaf)"
+            #EXT-X-MAP:URI="Fragments(video=i,format=m3u8-cmaf).mp4"
 
             """)
     }

@@ -196,7 +196,7 @@ import Testing
             ("/loc/news.ism/QualityLevels(1)/Manifest(video)", .invalidOption, "HLS format"),
             ("/loc/news.ism/QualityLevels(1)/Manifest(,format=m3u8-cmaf)", .malformedPath, "empty track name"),
             ("/loc/news.ism/QualityLevels(1)/Manifest()", .malformedPath, "names no track"),
-            ("/loc/news.ism/QualityLevels(1)/Fragments(video=1,format=m3u8-cmaf).m4s", .malformedPath, "'.m4s'"),
+            ("/loc/news.ism/QualityLevels(1)/Fragments(video=1,format=m3u8-cmaf).exe", .malformedPath, "'.exe'"),
             ("/loc/news.ism/manifest%2", .malformedPath, "percent-encoding"),
             ("/loc/news.ism/manifest%zz", .malformedPath, "percent-encoding"),
             ("/loc/news.ism/manifest(filter=%FF)", .malformedPath, "UTF-8"),

@@ -31,7 +31,7 @@ class Daemon:
         self.extra_args = list(extra_args)
         self.proc = None
         self.urls = {}
-        self.log_path = os.path.join(data_dir, "..", os.path.basename(data_dir) + ".log")
+        self.log_path = data_dir.rstrip("/") + ".log"
 
     def start(self, timeout=30):
         self.log = open(self.log_path, "ab")
