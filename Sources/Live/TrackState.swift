@@ -30,6 +30,9 @@ struct TrackState: Sendable {
     /// Presentation times at which the video of the same stream cut; audio cuts there too.
     var cutPoints: [Int64] = []
 
+    /// Video timestamps at most this far behind the previous one (1 ms, RTMP's resolution) are kept.
+    static let timestampCollisionTolerance: Int64 = 10_000
+
     init(kind: MediaKind) { self.kind = kind }
 
     var expectedNextDecodeTime: Int64? {
@@ -68,13 +71,20 @@ struct TrackState: Sendable {
         let cts = MediaTime.rescale(Int64(frame.compositionOffset), from: frame.timescale, to: MediaTime.ticksPerSecond)
         if compositionDelay == nil { compositionDelay = max(0, cts) }
         let delay = compositionDelay ?? 0
-        let decodeTime = dts + delay
+        var decodeTime = dts + delay
+        var nudge: Int64 = 0
         if let last = lastVideo, decodeTime <= last.decodeTime {
             counters.nonIncreasing += 1
-            counters.dropped += 1
-            return [.dropped(key, reason: .nonIncreasing, count: 1)]
+            // Millisecond timestamps collide when an encoder's clock jitters (GStreamer at start-up):
+            // keep such a frame one tick after its predecessor, presented exactly as sent.
+            guard last.decodeTime - decodeTime <= Self.timestampCollisionTolerance else {
+                counters.dropped += 1
+                return [.dropped(key, reason: .nonIncreasing, count: 1)]
+            }
+            nudge = last.decodeTime + 1 - decodeTime
+            decodeTime += nudge
         }
-        let sample = Sample(decodeTime: decodeTime, compositionOffset: Int32(clamping: cts - delay),
+        let sample = Sample(decodeTime: decodeTime, compositionOffset: Int32(clamping: cts - delay - nudge),
                             duration: 0, isSync: frame.isKeyframe, data: frame.data)
         if videoStart == nil { videoStart = decodeTime }
         var events: [PipelineEvent] = []

@@ -179,13 +179,28 @@ func run(_ pipeline: inout ChannelPipeline, _ encoder: inout SyntheticEncoder, u
         }
     }
 
-    @Test func nonIncreasingVideoIsDroppedAndCounted() {
+    @Test func collidingMillisecondTimestampsAreKeptAndLargerRegressionsDropped() {
         var p = ChannelPipeline()
         _ = p.configure(stream: "s", configuration: SyntheticEncoder.video)
-        _ = p.ingest(stream: "s", frame: MediaFrame(kind: .video, decodeTime: 100, timescale: 1000, isKeyframe: true, data: [1]), now: t0)
-        let e = p.ingest(stream: "s", frame: MediaFrame(kind: .video, decodeTime: 100, timescale: 1000, isKeyframe: false, data: [1]), now: t0)
-        #expect(e.contains { if case .dropped(_, .nonIncreasing, _) = $0 { true } else { false } })
-        #expect(p.trackCounters(TrackKey(stream: "s", kind: .video))?.nonIncreasing == 1)
+        func video(_ ms: Int64, key: Bool = false, cts: Int32 = 0) -> [PipelineEvent] {
+            p.ingest(stream: "s", frame: MediaFrame(kind: .video, decodeTime: ms, compositionOffset: cts, timescale: 1000,
+                                                    isKeyframe: key, data: [1]), now: t0)
+        }
+        _ = video(100, key: true)
+        // Same millisecond: kept, one tick later, presented when the encoder said.
+        #expect(video(100, cts: 40).isEmpty)
+        // Far behind: dropped and counted.
+        #expect(video(50).contains { if case .dropped(_, .nonIncreasing, _) = $0 { true } else { false } })
+        _ = video(200)
+        _ = video(2100, key: true)
+        let out = fragments(p.endSession(stream: "s"))
+        let first = try! #require(out.first { $0.segment.startTime == t0 })
+        #expect(first.samples.count == 3)
+        #expect(first.samples[1].decodeTime == first.samples[0].decodeTime + 1)
+        #expect(first.samples[1].presentationTime == t0 + 40 * 10_000)
+        #expect(first.samples[0].duration == 1)
+        #expect(p.trackCounters(TrackKey(stream: "s", kind: .video))?.nonIncreasing == 2)
+        #expect(p.trackCounters(TrackKey(stream: "s", kind: .video))?.dropped == 1)
     }
 }
 

@@ -103,14 +103,18 @@ def ffmpeg_push(url, seconds, **kw):
     return subprocess.run(ffmpeg_push_cmd(url, seconds, **kw), capture_output=True, text=True, timeout=seconds + 60)
 
 
-def gst_push_cmd(url, seconds, fps=30):
+def gst_push_cmd(url, seconds, fps=30, reference=None):
+    """GStreamer publishing with rtmp2sink; with `reference`, the exact FLV it sent is also written there."""
     frames = seconds * fps
     audio_buffers = seconds * 48000 // 1024
     return ["gst-launch-1.0", "-q",
             "videotestsrc", "is-live=true", f"num-buffers={frames}", "pattern=smpte", "!",
             f"video/x-raw,width=1280,height=720,framerate={fps}/1", "!",
             "x264enc", "key-int-max=60", "bitrate=3000", "speed-preset=veryfast", "!", "h264parse", "!",
-            "flvmux", "name=mux", "streamable=true", "!", "rtmp2sink", f"location={url}",
+            "flvmux", "name=mux", "streamable=true", "!",
+            *(["tee", "name=t", "!", "queue", "!", "rtmp2sink", f"location={url}",
+               "t.", "!", "queue", "!", "filesink", f"location={reference}"] if reference
+              else ["rtmp2sink", f"location={url}"]),
             "audiotestsrc", "is-live=true", f"num-buffers={audio_buffers}", "samplesperbuffer=1024", "!",
             "audio/x-raw,rate=48000,channels=2", "!", "voaacenc", "bitrate=128000", "!", "aacparse", "!", "mux."]
 
