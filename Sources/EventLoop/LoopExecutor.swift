@@ -120,7 +120,7 @@ public final class LoopExecutor: SerialExecutor, @unchecked Sendable {
         callbacks += 1
         let shuttingDown = lock.withLock { shutdownRequested }
         runBatch(limit: Self.batchSize)
-        let more = lock.withLock { () -> Bool in
+        lock.withLock {
             let more = readyIndex < ready.count || !pending.isEmpty
             if more && !asyncClosed {
                 // Leave the remainder for the next iteration so sockets are polled in between.
@@ -128,9 +128,7 @@ public final class LoopExecutor: SerialExecutor, @unchecked Sendable {
             } else {
                 wakePending = false
             }
-            return more
         }
-        _ = more
         if shuttingDown, let hook = onShutdownRequested {
             onShutdownRequested = nil
             hook()

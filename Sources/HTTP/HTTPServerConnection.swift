@@ -46,6 +46,8 @@ final class HTTPServerConnection: HTTPMessageParserDelegate, @unchecked Sendable
     private var pausedForBody = false
     private var pausedForPipeline = false
     private var draining = false
+    /// Copies a `.stream` body; cancelled when the connection closes so an idle producer cannot pin it.
+    private var streamTask: Task<Void, Never>?
     private(set) var lastActivity: UInt64
     /// Rejected connections (over the limit) only get an error response.
     let isRejected: Bool
@@ -104,6 +106,8 @@ final class HTTPServerConnection: HTTPMessageParserDelegate, @unchecked Sendable
         case .lingering: closeNow(); return
         case .open: break
         }
+        // A client gone during a streamed body would otherwise pin an idle live producer forever.
+        if streaming { closeNow(); return }
         if let body = currentBody {
             body.finish(error: .connectionLost)
             currentBody = nil
@@ -225,8 +229,8 @@ final class HTTPServerConnection: HTTPMessageParserDelegate, @unchecked Sendable
             exchanges.removeFirst()
             if !send(first, response) { return }
         }
-        guard case .open = state, !streaming, exchanges.isEmpty else { return }
-        if stopParsing || peerEnded {
+        guard case .open = state, !streaming else { return }
+        if exchanges.isEmpty && (stopParsing || peerEnded) {
             beginLingeringClose()
         } else if pausedForPipeline && exchanges.count < max(1, configuration.maxPipelinedRequests / 2) {
             pausedForPipeline = false
@@ -258,7 +262,7 @@ final class HTTPServerConnection: HTTPMessageParserDelegate, @unchecked Sendable
             let chunked = summary.version != .http1_0
             let closeAfter = prepared.closeConnection
             if closeAfter { stopParsing = true; dropPendingExchanges() }
-            Task { await server.streamBody(self, stream, chunked: chunked, closeAfter: closeAfter) }
+            streamTask = Task { await server.streamBody(self, stream, chunked: chunked, closeAfter: closeAfter) }
             return false
         }
         if prepared.closeConnection {
@@ -304,6 +308,7 @@ final class HTTPServerConnection: HTTPMessageParserDelegate, @unchecked Sendable
     /// The streaming body ended (`ok`) or failed; continues with the next response.
     func finishStream(ok: Bool, chunked: Bool, closeAfter: Bool) {
         streaming = false
+        streamTask = nil
         guard case .open = state else { return }
         guard ok else { closeNow(); return }
         if chunked { write(Array("0\r\n\r\n".utf8)) }
@@ -340,6 +345,8 @@ final class HTTPServerConnection: HTTPMessageParserDelegate, @unchecked Sendable
         if case .closed = state { return }
         state = .closed
         dropPendingExchanges()
+        streamTask?.cancel()
+        streamTask = nil
         tcp.close()
     }
 

@@ -249,6 +249,25 @@ let sampleBody = Array("0123456789abcdefghij".utf8)
         }
     }
 
+    @Test func streamProducerIsReleasedWhenTheClientLeaves() async throws {
+        let terminated = AsyncStream<Void>.makeStream()
+        try await withServer(handler: { _, _ in
+            let (stream, continuation) = AsyncStream<[UInt8]>.makeStream()
+            continuation.onTermination = { _ in terminated.continuation.yield() }
+            // One chunk, then an idle live producer that never finishes on its own.
+            continuation.yield(Array("first".utf8))
+            return HTTPResponse(status: 200, body: .stream(stream))
+        }) { loop, _, port in
+            let raw = try await RawConnection.open(loop: loop, port: port)
+            await raw.send("GET /live HTTP/1.1\r\nHost: x\r\n\r\n")
+            let bytes = await raw.read(until: { bytes, _ in occurrences(of: "first", in: bytes) == 1 })
+            #expect(occurrences(of: "5\r\nfirst\r\n", in: bytes) == 1)
+            await raw.close()
+            var iterator = terminated.stream.makeAsyncIterator()
+            _ = await iterator.next()
+        }
+    }
+
     @Test func optionsPreflightIsAnsweredByTheServer() async throws {
         let handlerCalls = Locked(0)
         try await withServer(handler: { request, body in
