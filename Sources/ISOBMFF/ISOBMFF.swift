@@ -1,1 +1,0 @@
-// X — see ARCHITECTURE.md.
