@@ -1,221 +1,280 @@
 import Media
 
-/// Writes CMAF tracks (ISO/IEC 23000-19): one init segment per track (`ftyp` + `moov` with `mvex`) and
-/// media segments (`styp` + `moof` + `mdat`), shared by HLS-CMAF and DASH.
+/// Writes CMAF headers (init segments) and CMAF fragments (ISO/IEC 23000-19) for one track.
+/// The same bytes serve HLS-CMAF, DASH and, remuxed, Smooth Streaming.
 public enum CMAFWriter {
-    // Unity matrix used by mvhd and tkhd.
-    private static let matrix: [UInt32] = [0x0001_0000, 0, 0, 0, 0x0001_0000, 0, 0, 0, 0x4000_0000]
+    // MARK: - Brands
 
-    /// Sample flags: a sync sample depends on nothing; others depend on earlier samples.
-    static let syncSampleFlags: UInt32 = 0x0200_0000
-    static let nonSyncSampleFlags: UInt32 = 0x0101_0000
+    /// `ftyp`: ISO BMFF v6 (`tfdt` v1, signed `trun` offsets) plus the CMAF structural brand and DASH.
+    static let initMajorBrand = "iso6"
+    static let initCompatibleBrands = ["iso6", "cmfc", "dash"]
+    /// `styp`: a DASH media segment that is a CMAF segment made of one CMAF fragment. No `msix`:
+    /// that brand promises a `sidx`, which live fragments do not carry.
+    static let segmentMajorBrand = "msdh"
+    static let segmentCompatibleBrands = ["msdh", "cmfs", "cmff"]
+
+    static let identityMatrix: [UInt32] = [0x0001_0000, 0, 0, 0, 0x0001_0000, 0, 0, 0, 0x4000_0000]
 
     // MARK: - Init segment
 
+    /// The CMAF header for `track`: `ftyp` and a `moov` with one track, empty sample tables and `mvex`.
     public static func initSegment(for track: TrackInfo) -> [UInt8] {
-        var b = BoxWriter(capacity: 1024)
-        b.box("ftyp") { b in
-            b.writeFourCC("iso6"); b.u32(0)
-            for brand: StaticString in ["iso6", "cmfc", "cmf2", "mp41", "dash"] { b.writeFourCC(brand) }
+        var w = BoxWriter(capacity: 1024)
+        w.box("ftyp") { w in
+            w.writeFourCC(initMajorBrand)
+            w.write(UInt32(0))
+            for brand in initCompatibleBrands { w.writeFourCC(brand) }
         }
-        b.box("moov") { b in
-            b.fullBox("mvhd", version: 0, flags: 0) { b in
-                b.u32(0); b.u32(0)                 // creation, modification
-                b.u32(track.timescale); b.u32(0)   // timescale, duration (fragmented: 0)
-                b.u32(0x0001_0000); b.u16(0x0100)  // rate 1.0, volume 1.0
-                b.zeros(10)
-                for m in matrix { b.u32(m) }
-                b.zeros(24)                        // pre_defined
-                b.u32(track.trackID &+ 1)          // next_track_ID
-            }
-            b.box("trak") { b in
-                writeTrackHeader(&b, track)
-                b.box("mdia") { b in
-                    b.fullBox("mdhd", version: 0, flags: 0) { b in
-                        b.u32(0); b.u32(0); b.u32(track.timescale); b.u32(0)
-                        b.u16(packedLanguage(track.language)); b.u16(0)
-                    }
-                    b.fullBox("hdlr", version: 0, flags: 0) { b in
-                        b.u32(0)
-                        b.writeFourCC(track.kind == .audio ? "soun" : "vide")
-                        b.zeros(12)
-                        b.bytes((track.kind == .audio ? "edgelive audio" : "edgelive video").utf8); b.u8(0)
-                    }
-                    b.box("minf") { b in
-                        if track.kind == .audio {
-                            b.fullBox("smhd", version: 0, flags: 0) { b in b.u16(0); b.u16(0) }
-                        } else {
-                            b.fullBox("vmhd", version: 0, flags: 1) { b in b.zeros(8) }
-                        }
-                        b.box("dinf") { b in
-                            b.fullBox("dref", version: 0, flags: 0) { b in
-                                b.u32(1)
-                                b.fullBox("url ", version: 0, flags: 1) { _ in }
+        w.box("moov") { w in
+            writeMovieHeader(&w, track)
+            w.box("trak") { w in
+                writeTrackHeader(&w, track)
+                w.box("mdia") { w in
+                    writeMediaHeader(&w, track)
+                    writeHandler(&w, track)
+                    w.box("minf") { w in
+                        writeMediaInformationHeader(&w, track)
+                        w.box("dinf") { w in
+                            w.fullBox("dref") { w in
+                                w.write(UInt32(1))
+                                w.fullBox("url ", flags: 1) { _ in }  // flag 1: media is in this file
                             }
                         }
-                        b.box("stbl") { b in
-                            b.fullBox("stsd", version: 0, flags: 0) { b in
-                                b.u32(1)
-                                writeSampleEntry(&b, track)
+                        w.box("stbl") { w in
+                            w.fullBox("stsd") { w in
+                                w.write(UInt32(1))
+                                writeSampleEntry(&w, track)
                             }
-                            b.fullBox("stts", version: 0, flags: 0) { b in b.u32(0) }
-                            b.fullBox("stsc", version: 0, flags: 0) { b in b.u32(0) }
-                            b.fullBox("stsz", version: 0, flags: 0) { b in b.u32(0); b.u32(0) }
-                            b.fullBox("stco", version: 0, flags: 0) { b in b.u32(0) }
+                            // Samples live in fragments; the movie's own tables are empty.
+                            w.fullBox("stts") { w in w.write(UInt32(0)) }
+                            w.fullBox("stsc") { w in w.write(UInt32(0)) }
+                            w.fullBox("stsz") { w in w.write(UInt32(0)); w.write(UInt32(0)) }
+                            w.fullBox("stco") { w in w.write(UInt32(0)) }
                         }
                     }
                 }
             }
-            b.box("mvex") { b in
-                b.fullBox("trex", version: 0, flags: 0) { b in
-                    b.u32(track.trackID); b.u32(1); b.u32(0); b.u32(0); b.u32(0)
+            w.box("mvex") { w in
+                w.fullBox("trex") { w in
+                    w.write(track.trackID)
+                    w.write(UInt32(1))  // default_sample_description_index
+                    w.write(UInt32(0))  // default_sample_duration
+                    w.write(UInt32(0))  // default_sample_size
+                    w.write(UInt32(0))  // default_sample_flags
                 }
             }
         }
-        return b.bytes
+        return w.bytes
     }
 
-    private static func writeTrackHeader(_ b: inout BoxWriter, _ track: TrackInfo) {
-        // Flags: enabled | in movie | in preview.
-        b.fullBox("tkhd", version: 0, flags: 0x7) { b in
-            b.u32(0); b.u32(0)
-            b.u32(track.trackID); b.u32(0)
-            b.u32(0)                              // duration
-            b.zeros(8)
-            b.u16(0); b.u16(0)                    // layer, alternate group
-            b.u16(track.kind == .audio ? 0x0100 : 0); b.u16(0)
-            for m in matrix { b.u32(m) }
-            let (w, h) = displaySize(track.codec)
-            b.u32(UInt32(w) << 16); b.u32(UInt32(h) << 16)
+    private static func writeMovieHeader(_ w: inout BoxWriter, _ track: TrackInfo) {
+        w.fullBox("mvhd") { w in
+            w.write(UInt32(0)); w.write(UInt32(0))  // creation, modification time
+            w.write(track.timescale)
+            w.write(UInt32(0))  // duration: unknown, fragments follow
+            w.write(UInt32(0x0001_0000))  // rate 1.0
+            w.write(UInt16(0x0100))  // volume 1.0
+            w.writeZeros(2 + 8)
+            for v in identityMatrix { w.write(v) }
+            w.writeZeros(24)  // pre_defined
+            w.write(track.trackID &+ 1)  // next_track_ID
         }
     }
 
-    /// Presentation size: the coded size with the sample aspect ratio applied to the width.
+    private static func writeTrackHeader(_ w: inout BoxWriter, _ track: TrackInfo) {
+        // flags: track_enabled | track_in_movie.
+        w.fullBox("tkhd", flags: 0x000003) { w in
+            w.write(UInt32(0)); w.write(UInt32(0))
+            w.write(track.trackID)
+            w.write(UInt32(0))  // reserved
+            w.write(UInt32(0))  // duration
+            w.writeZeros(8)
+            w.write(UInt16(0))  // layer
+            w.write(UInt16(0))  // alternate_group
+            w.write(UInt16(track.kind == .audio ? 0x0100 : 0))
+            w.write(UInt16(0))
+            for v in identityMatrix { w.write(v) }
+            let (width, height) = displaySize(track.codec)
+            w.write(UInt32(clamping: width) << 16)
+            w.write(UInt32(clamping: height) << 16)
+        }
+    }
+
+    /// Presentation size: the coded picture stretched horizontally by the sample aspect ratio.
     static func displaySize(_ codec: CodecConfiguration) -> (Int, Int) {
         switch codec {
         case .avc(let c):
-            let sarW = max(c.sarWidth, 1), sarH = max(c.sarHeight, 1)
-            return (c.width * sarW / sarH, c.height)
-        case .hevc(let c): return (c.width, c.height)
-        case .aac: return (0, 0)
+            guard c.sarWidth > 0, c.sarHeight > 0 else { return (c.width, c.height) }
+            return ((c.width * c.sarWidth + c.sarHeight / 2) / c.sarHeight, c.height)
+        case .hevc(let c):
+            return (c.width, c.height)
+        case .aac:
+            return (0, 0)
         }
     }
 
-    private static func writeSampleEntry(_ b: inout BoxWriter, _ track: TrackInfo) {
+    private static func writeMediaHeader(_ w: inout BoxWriter, _ track: TrackInfo) {
+        w.fullBox("mdhd") { w in
+            w.write(UInt32(0)); w.write(UInt32(0))
+            w.write(track.timescale)
+            w.write(UInt32(0))
+            w.write(packedLanguage(track.language))
+            w.write(UInt16(0))
+        }
+    }
+
+    /// ISO-639-2/T code packed as three 5-bit letters (`und` when the code is not three lowercase letters).
+    static func packedLanguage(_ code: String) -> UInt16 {
+        var letters = Array(code.utf8)
+        if letters.count != 3 || !letters.allSatisfy({ (0x61...0x7A).contains($0) }) { letters = Array("und".utf8) }
+        return letters.reduce(UInt16(0)) { $0 << 5 | UInt16($1 - 0x60) }
+    }
+
+    private static func writeHandler(_ w: inout BoxWriter, _ track: TrackInfo) {
+        let isAudio = track.codec.kind == .audio
+        w.fullBox("hdlr") { w in
+            w.write(UInt32(0))
+            w.writeFourCC(isAudio ? "soun" : "vide")
+            w.writeZeros(12)
+            w.write(contentsOf: (isAudio ? "SoundHandler" : "VideoHandler").utf8)
+            w.write(UInt8(0))
+        }
+    }
+
+    private static func writeMediaInformationHeader(_ w: inout BoxWriter, _ track: TrackInfo) {
+        if track.codec.kind == .audio {
+            w.fullBox("smhd") { w in w.write(UInt16(0)); w.write(UInt16(0)) }
+        } else {
+            // flags 1 is required for vmhd; graphicsmode copy, opcolor 0.
+            w.fullBox("vmhd", flags: 1) { w in w.writeZeros(8) }
+        }
+    }
+
+    // MARK: - Sample entries
+
+    private static func writeSampleEntry(_ w: inout BoxWriter, _ track: TrackInfo) {
         switch track.codec {
         case .avc(let c):
-            b.box("avc1") { b in
-                writeVisualSampleEntryFields(&b, width: c.width, height: c.height)
-                b.box("avcC") { b in b.bytes(c.record) }
-                if c.sarWidth > 0, c.sarHeight > 0, c.sarWidth != c.sarHeight {
-                    b.box("pasp") { b in b.u32(UInt32(c.sarWidth)); b.u32(UInt32(c.sarHeight)) }
+            writeVisualSampleEntry(&w, fourCC: "avc1", width: c.width, height: c.height) { w in
+                w.box("avcC") { w in w.write(contentsOf: c.record) }
+                if c.sarWidth != c.sarHeight && c.sarWidth > 0 && c.sarHeight > 0 {
+                    w.box("pasp") { w in w.write(UInt32(c.sarWidth)); w.write(UInt32(c.sarHeight)) }
                 }
-                writeBitrate(&b, track)
             }
         case .hevc(let c):
-            b.box("hvc1") { b in
-                writeVisualSampleEntryFields(&b, width: c.width, height: c.height)
-                b.box("hvcC") { b in b.bytes(c.record) }
-                writeBitrate(&b, track)
+            writeVisualSampleEntry(&w, fourCC: "hvc1", width: c.width, height: c.height) { w in
+                w.box("hvcC") { w in w.write(contentsOf: c.record) }
             }
-        case .aac(let asc):
-            b.box("mp4a") { b in
-                b.zeros(6); b.u16(1)               // reserved, data_reference_index
-                b.zeros(8)
-                b.u16(UInt16(clamping: asc.channelCount)); b.u16(16)
-                b.u16(0); b.u16(0)
-                b.u32(asc.sampleRate <= 0xFFFF ? UInt32(asc.sampleRate) << 16 : 0)
-                writeESDS(&b, asc, bitrate: track.bitrate)
+        case .aac(let c):
+            w.box("mp4a") { w in
+                w.writeZeros(6)
+                w.write(UInt16(1))  // data_reference_index
+                w.writeZeros(8)
+                w.write(UInt16(clamping: c.channelCount))
+                w.write(UInt16(16))  // samplesize
+                w.writeZeros(4)  // pre_defined, reserved
+                // 16.16 fixed point; rates above 65535 Hz do not fit and are signalled only in the ASC.
+                w.write(c.sampleRate <= 0xFFFF ? UInt32(c.sampleRate) << 16 : 0)
+                w.fullBox("esds") { w in
+                    // Largest AAC frame: 6144 bits per channel (ISO/IEC 14496-3 §4.5.3.2).
+                    w.write(contentsOf: ElementaryStreamDescriptor.bytes(
+                        audioSpecificConfig: c.bytes, bitrate: track.bitrate, bufferSize: 768 * max(1, c.channelCount)))
+                }
             }
         }
     }
 
-    private static func writeVisualSampleEntryFields(_ b: inout BoxWriter, width: Int, height: Int) {
-        b.zeros(6); b.u16(1)                       // reserved, data_reference_index
-        b.u16(0); b.u16(0); b.zeros(12)            // pre_defined, reserved, pre_defined
-        b.u16(UInt16(clamping: width)); b.u16(UInt16(clamping: height))
-        b.u32(0x0048_0000); b.u32(0x0048_0000)     // 72 dpi
-        b.u32(0); b.u16(1)                         // reserved, frame_count
-        b.zeros(32)                                // compressorname
-        b.u16(0x0018); b.u16(0xFFFF)               // depth, pre_defined = -1
-    }
-
-    private static func writeBitrate(_ b: inout BoxWriter, _ track: TrackInfo) {
-        guard track.bitrate > 0 else { return }
-        b.box("btrt") { b in
-            b.u32(0); b.u32(UInt32(clamping: track.bitrate)); b.u32(UInt32(clamping: track.bitrate))
+    private static func writeVisualSampleEntry(_ w: inout BoxWriter, fourCC: String, width: Int, height: Int,
+                                               _ children: (inout BoxWriter) -> Void) {
+        w.box(fourCC) { w in
+            w.writeZeros(6)
+            w.write(UInt16(1))  // data_reference_index
+            w.writeZeros(16)  // pre_defined, reserved
+            w.write(UInt16(clamping: width))
+            w.write(UInt16(clamping: height))
+            w.write(UInt32(0x0048_0000))  // 72 dpi
+            w.write(UInt32(0x0048_0000))
+            w.write(UInt32(0))
+            w.write(UInt16(1))  // frame_count
+            w.writeZeros(32)  // compressorname: empty
+            w.write(UInt16(0x0018))  // depth
+            w.write(UInt16(0xFFFF))  // pre_defined = -1
+            children(&w)
         }
-    }
-
-    /// `esds` with ES_Descriptor → DecoderConfigDescriptor (MPEG-4 audio) → DecoderSpecificInfo (the ASC).
-    private static func writeESDS(_ b: inout BoxWriter, _ asc: AudioSpecificConfig, bitrate: Int) {
-        func descriptor(_ tag: UInt8, _ body: [UInt8]) -> [UInt8] {
-            // Size as four 7-bit groups, always, so sizes never change the layout.
-            let n = body.count
-            return [tag, UInt8(0x80 | (n >> 21 & 0x7F)), UInt8(0x80 | (n >> 14 & 0x7F)), UInt8(0x80 | (n >> 7 & 0x7F)),
-                    UInt8(n & 0x7F)] + body
-        }
-        var config = ByteWriter(capacity: 32)
-        config.write(UInt8(0x40))                  // objectTypeIndication: MPEG-4 audio
-        config.write(UInt8(0x05 << 2 | 1))         // streamType audio, upStream 0, reserved 1
-        config.writeUInt24(0)                      // bufferSizeDB
-        config.write(UInt32(clamping: bitrate))    // maxBitrate
-        config.write(UInt32(clamping: bitrate))    // avgBitrate
-        let decoderConfig = descriptor(0x04, config.bytes + descriptor(0x05, asc.bytes))
-        let slConfig = descriptor(0x06, [0x02])
-        let es = descriptor(0x03, [0, 0, 0] + decoderConfig + slConfig)   // ES_ID 0, flags 0
-        b.fullBox("esds", version: 0, flags: 0) { b in b.bytes(es) }
-    }
-
-    /// ISO-639-2/T packed as three 5-bit letters; `und` for anything unusable.
-    static func packedLanguage(_ code: String) -> UInt16 {
-        let letters = Array(code.lowercased().utf8)
-        let valid = letters.count == 3 && letters.allSatisfy { $0 >= 0x61 && $0 <= 0x7A }
-        let l = valid ? letters : Array("und".utf8)
-        return UInt16(l[0] - 0x60) << 10 | UInt16(l[1] - 0x60) << 5 | UInt16(l[2] - 0x60)
     }
 
     // MARK: - Media segment
 
-    /// `styp` + `moof` + `mdat` for `samples` (non-empty), `tfdt` = first sample's decode time.
+    /// One CMAF fragment (optionally preceded by `styp`): `moof` with `mfhd`, `traf` (`tfhd` default-base-is-moof,
+    /// `tfdt` v1, `trun` v1) and `mdat` with the samples' data in order.
     public static func mediaSegment(track: TrackInfo, sequenceNumber: UInt32, samples: [Sample],
                                     includeStyp: Bool = true) -> [UInt8] {
-        precondition(!samples.isEmpty, "a fragment has at least one sample")
-        let payload = samples.reduce(0) { $0 + $1.data.count }
-        var b = BoxWriter(capacity: payload + 64 + samples.count * 16)
+        precondition(!samples.isEmpty, "a CMAF fragment needs at least one sample")
+        precondition(samples[0].decodeTime >= 0, "tfdt cannot carry a negative decode time")
+        let hasOffsets = samples.contains { $0.compositionOffset != 0 }
+        let dataSize = samples.reduce(0) { $0 + $1.data.count }
+        let total = mediaSegmentSize(sampleCount: samples.count, dataSize: dataSize,
+                                     hasCompositionOffsets: hasOffsets, includeStyp: includeStyp)
+        var w = BoxWriter(capacity: total)
         if includeStyp {
-            b.box("styp") { b in
-                b.writeFourCC("msdh"); b.u32(0)
-                for brand: StaticString in ["msdh", "msix", "cmfs", "cmff"] { b.writeFourCC(brand) }
+            w.box("styp") { w in
+                w.writeFourCC(segmentMajorBrand)
+                w.write(UInt32(0))
+                for brand in segmentCompatibleBrands { w.writeFourCC(brand) }
             }
         }
-        let moofStart = b.count
+        let moofStart = w.count
         var dataOffsetIndex = 0
-        let hasCompositionOffsets = samples.contains { $0.compositionOffset != 0 }
-        b.box("moof") { b in
-            b.fullBox("mfhd", version: 0, flags: 0) { b in b.u32(sequenceNumber) }
-            b.box("traf") { b in
-                b.fullBox("tfhd", version: 0, flags: 0x02_0000) { b in b.u32(track.trackID) }   // default-base-is-moof
-                b.fullBox("tfdt", version: 1, flags: 0) { b in b.u64(UInt64(bitPattern: samples[0].decodeTime)) }
-                // data-offset, sample duration, size, flags, and composition offsets when present.
-                let flags: UInt32 = 0x0001 | 0x0100 | 0x0200 | 0x0400 | (hasCompositionOffsets ? 0x0800 : 0)
-                b.fullBox("trun", version: 1, flags: flags) { b in
-                    b.u32(UInt32(samples.count))
-                    dataOffsetIndex = b.count
-                    b.i32(0)
-                    for s in samples {
-                        b.u32(s.duration)
-                        b.u32(UInt32(s.data.count))
-                        b.u32(s.isSync ? syncSampleFlags : nonSyncSampleFlags)
-                        if hasCompositionOffsets { b.i32(s.compositionOffset) }
+        w.box("moof") { w in
+            w.fullBox("mfhd") { w in w.write(sequenceNumber) }
+            w.box("traf") { w in
+                w.fullBox("tfhd", flags: TrackFragmentHeader.defaultBaseIsMoof) { w in w.write(track.trackID) }
+                w.fullBox("tfdt", version: 1) { w in w.write(UInt64(samples[0].decodeTime)) }
+                var flags = TrackRun.dataOffsetPresent | TrackRun.sampleDurationPresent | TrackRun.sampleSizePresent
+                    | TrackRun.sampleFlagsPresent
+                if hasOffsets { flags |= TrackRun.sampleCompositionTimeOffsetsPresent }
+                w.fullBox("trun", version: 1, flags: flags) { w in
+                    w.write(UInt32(samples.count))
+                    dataOffsetIndex = w.count
+                    w.write(UInt32(0))  // patched below, once the moof size is known
+                    for sample in samples {
+                        w.write(sample.duration)
+                        w.write(UInt32(sample.data.count))
+                        w.write(sample.isSync ? SampleFlags.sync : SampleFlags.nonSync)
+                        if hasOffsets { w.write(sample.compositionOffset) }
                     }
                 }
             }
         }
-        // Sample data begins right after the mdat header, measured from the start of moof.
-        b.patchUInt32(UInt32(b.count - moofStart + 8), at: dataOffsetIndex)
-        b.u32(UInt32(8 + payload)); b.writeFourCC("mdat")
-        for s in samples { b.bytes(s.data) }
-        return b.bytes
+        // default-base-is-moof: offsets count from the first byte of the moof; data follows the mdat header.
+        w.patch(UInt32(w.count - moofStart + 8), at: dataOffsetIndex)
+        precondition(8 + dataSize <= Int(UInt32.max), "fragment data exceeds 4 GiB")
+        w.box("mdat") { w in
+            for sample in samples { w.write(contentsOf: sample.data) }
+        }
+        let bytes = w.bytes
+        assert(bytes.count == total, "mediaSegmentSize disagrees with the writer")
+        return bytes
+    }
+
+    // MARK: - Sizes
+
+    /// Exact byte size of ``mediaSegment(track:sequenceNumber:samples:includeStyp:)`` without writing it
+    /// (Content-Length and byte ranges).
+    public static func mediaSegmentSize(sampleCount: Int, dataSize: Int, hasCompositionOffsets: Bool,
+                                        includeStyp: Bool = true) -> Int {
+        let styp = includeStyp ? 16 + 4 * segmentCompatibleBrands.count : 0
+        let mfhd = 16
+        let tfhd = 16
+        let tfdt = 20
+        let trun = 20 + sampleCount * (hasCompositionOffsets ? 16 : 12)
+        let moof = 8 + mfhd + 8 + tfhd + tfdt + trun
+        return styp + moof + 8 + dataSize
+    }
+
+    /// Same as ``mediaSegmentSize(sampleCount:dataSize:hasCompositionOffsets:includeStyp:)`` for given samples.
+    public static func mediaSegmentSize(samples: [Sample], includeStyp: Bool = true) -> Int {
+        mediaSegmentSize(sampleCount: samples.count, dataSize: samples.reduce(0) { $0 + $1.data.count },
+                         hasCompositionOffsets: samples.contains { $0.compositionOffset != 0 }, includeStyp: includeStyp)
     }
 }
