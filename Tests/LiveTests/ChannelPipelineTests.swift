@@ -192,8 +192,7 @@ func run(_ pipeline: inout ChannelPipeline, _ encoder: inout SyntheticEncoder, u
         // Far behind: dropped and counted.
         #expect(video(50).contains { if case .dropped(_, .nonIncreasing, _) = $0 { true } else { false } })
         _ = video(200)
-        _ = video(2100, key: true)
-        let out = fragments(p.endSession(stream: "s"))
+        let out = fragments(video(2100, key: true)) + fragments(p.endSession(stream: "s"))
         let first = try! #require(out.first { $0.segment.startTime == t0 })
         #expect(first.samples.count == 3)
         #expect(first.samples[1].decodeTime == first.samples[0].decodeTime + 1)
