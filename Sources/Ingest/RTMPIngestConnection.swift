@@ -40,7 +40,9 @@ final class RTMPIngestConnection: @unchecked Sendable {
             lastActivity = tcp.loop.nowMilliseconds
             perform(session.receive(buffer))
         }, onEnd: { [self] error in
-            if let error, !error.isEndOfFile {
+            // Encoders often reset the socket right after unpublishing: only an error while a stream is
+            // still being published is worth a warning.
+            if let error, !error.isEndOfFile, !publishing.isEmpty {
                 finish(reason: "connection error: \(error)")
             } else {
                 finish(reason: nil)
