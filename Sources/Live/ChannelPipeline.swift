@@ -14,6 +14,9 @@ public struct ClosedFragment: Sendable {
     public var key: TrackKey
     public var segment: TimelineSegment
     public var samples: [Sample]
+    /// Wall clock (ticks) when the last sample's bytes arrived, where known (video): the start of the
+    /// ingest-to-playlist latency.
+    public var lastSampleArrival: Int64?
 }
 
 /// What the pipeline tells its owner about, in order.
@@ -155,7 +158,7 @@ public struct ChannelPipeline: Sendable {
 
         switch frame.kind {
         case .video:
-            events += state.ingestVideo(key: key, frame: frame, decodeTime: mapped, configuration: configuration)
+            events += state.ingestVideo(key: key, frame: frame, decodeTime: mapped, arrival: now, configuration: configuration)
             tracks[key] = state
             // Video cut points become audio cut points for the same stream.
             for case .fragment(let f) in events where f.key == key {

@@ -125,6 +125,16 @@ public actor LiveChannel {
         }
         stats.fragmentsOut += 1
         stats.bytesOut += bytes.count
+        if let arrival = fragment.lastSampleArrival {
+            // From the fragment's last byte arriving at ingest to the fragment being listed (playlists
+            // are rendered from this window on request, so appended = listed).
+            let latency = clock() - arrival
+            stats.publishLatencyLast = latency
+            stats.publishLatencyMax = max(stats.publishLatencyMax, latency)
+            logger.debug("fragment listed", metadata: [
+                "track": "\(key)", "sequence": "\(fragment.segment.sequenceNumber)",
+                "ingest_to_list_us": "\(latency / 10)"])
+        }
         let notice = ChannelNotice.fragmentAvailable(track: info.name, bitrate: info.bitrate, segment: fragment.segment)
         for listener in listeners.values { listener(notice) }
     }
@@ -188,4 +198,7 @@ public struct ChannelStats: Sendable, Hashable {
     public var fragmentsOut = 0
     public var bytesOut = 0
     public var discontinuities = 0
+    /// Last and largest time from a fragment's last sample arriving to its listing (ticks).
+    public var publishLatencyLast: Int64 = 0
+    public var publishLatencyMax: Int64 = 0
 }

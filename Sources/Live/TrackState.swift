@@ -10,6 +10,9 @@ struct TrackState: Sendable {
     var pending: [Sample] = []
     /// The newest video sample; its duration is known when the next one arrives.
     var lastVideo: Sample?
+    /// Arrival (wall clock ticks) of `lastVideo`, and of the newest sample in `pending`.
+    var lastVideoArrival: Int64?
+    var pendingLastArrival: Int64?
     var lastDecodeTime: Int64?
     var lastDuration: Int64 = 0
     var nextSequence = 1
@@ -57,7 +60,7 @@ struct TrackState: Sendable {
 
     // MARK: - Video
 
-    mutating func ingestVideo(key: TrackKey, frame: MediaFrame, decodeTime dts: Int64,
+    mutating func ingestVideo(key: TrackKey, frame: MediaFrame, decodeTime dts: Int64, arrival: Int64,
                               configuration: ChannelConfiguration) -> [PipelineEvent] {
         counters.samplesIn += 1
         counters.bytesIn += frame.data.count
@@ -93,6 +96,7 @@ struct TrackState: Sendable {
             previous.duration = UInt32(clamping: duration)
             lastDuration = duration
             pending.append(previous)
+            pendingLastArrival = lastVideoArrival
         }
         if let first = pending.first {
             let open = decodeTime - first.decodeTime
@@ -107,6 +111,7 @@ struct TrackState: Sendable {
             }
         }
         lastVideo = sample
+        lastVideoArrival = arrival
         lastDecodeTime = decodeTime
         counters.lastTimestamp = decodeTime
         return events
@@ -191,8 +196,9 @@ struct TrackState: Sendable {
         discontinuityPending = false
         counters.fragmentsOut += 1
         if segment.discontinuity { counters.discontinuities += 1 }
-        let fragment = ClosedFragment(key: key, segment: segment, samples: pending)
+        let fragment = ClosedFragment(key: key, segment: segment, samples: pending, lastSampleArrival: pendingLastArrival)
         pending.removeAll(keepingCapacity: true)
+        pendingLastArrival = nil
         return fragment
     }
 
@@ -201,6 +207,7 @@ struct TrackState: Sendable {
         if var last = lastVideo {
             last.duration = UInt32(clamping: max(lastDuration, 1))
             pending.append(last)
+            pendingLastArrival = lastVideoArrival
             lastVideo = nil
         }
         cutPoints.removeAll()

@@ -70,6 +70,7 @@ func run(_ pipeline: inout ChannelPipeline, _ encoder: inout SyntheticEncoder, u
         #expect(video.first?.segment.startTime == t0)
         #expect(video.map(\.segment.sequenceNumber) == [1, 2, 3, 4, 5])
         #expect(video.allSatisfy { $0.samples.first?.isSync == true && $0.samples.count == 60 })
+        #expect(video.allSatisfy { $0.lastSampleArrival == t0 })
         // Contiguous timeline.
         for (a, b) in zip(video, video.dropFirst()) { #expect(a.segment.endTime == b.segment.startTime) }
         // Audio fragments start within one AAC frame of the matching video fragment and tile exactly.
