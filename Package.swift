@@ -32,6 +32,7 @@ let package = Package(
         // MARK: - Live pipeline and servers
         .target(name: "Live", dependencies: ["Media", "ISOBMFF", "EventLoop", .product(name: "Logging", package: "swift-log")]),
         .target(name: "Ingest", dependencies: ["EventLoop", "HTTP", "RTMP", "ISOBMFF", "Media", "Live", .product(name: "Logging", package: "swift-log")]),
+        .target(name: "ControlPlane", dependencies: ["Media"]),
         .target(name: "Origin", dependencies: ["HTTP", "Packaging", "Live", "Media", "ISOBMFF", .product(name: "Logging", package: "swift-log")]),
         .target(name: "Appliance", dependencies: [
             "EventLoop", "HTTP", "Media", "Live", "Ingest", "Origin", "Packaging",
@@ -50,5 +51,6 @@ let package = Package(
         .testTarget(name: "HTTPTests", dependencies: ["HTTP", "EventLoop"]),
         .testTarget(name: "LiveTests", dependencies: ["Live", "Media", "ISOBMFF"]),
         .testTarget(name: "IngestTests", dependencies: ["Ingest"]),
+        .testTarget(name: "ControlPlaneTests", dependencies: ["ControlPlane"]),
     ]
 )

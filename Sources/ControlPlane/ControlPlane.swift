@@ -1,0 +1,1 @@
+// ControlPlane — Azure Media Services v3-shaped resources (see ARCHITECTURE.md).
