@@ -162,6 +162,11 @@ public actor LiveChannel {
         window.presentation(isLive: true, nominalFragmentDuration: max(nominalFragmentDuration, 1))
     }
 
+    /// The track a URL names (`QualityLevels(<bitrate>)/…(<name>=…)`), if it exists.
+    public func trackInfo(trackName: String, bitrate: Int) -> TrackInfo? {
+        window.key(trackName: trackName, bitrate: bitrate).flatMap { window.info(for: $0) }
+    }
+
     public func initSegment(trackName: String, bitrate: Int) -> [UInt8]? {
         window.initSegment(trackName: trackName, bitrate: bitrate)
     }

@@ -68,14 +68,17 @@ public struct OriginResponder: HTTPResponder {
             }
             return manifest(HLSBuilder.mediaPlaylist(presentation, track: track, options: parsed.options), hls: true)
         case let .initSegment(bitrate, trackName):
-            guard let bytes = await channel.initSegment(trackName: trackName, bitrate: bitrate) else {
+            guard let info = await channel.trackInfo(trackName: trackName, bitrate: bitrate),
+                  let bytes = await channel.initSegment(trackName: trackName, bitrate: bitrate) else {
                 return .error(status: 404, message: "no track '\(trackName)' at QualityLevels(\(bitrate))")
             }
-            return segment(bytes, kind: trackName, maxAge: 60)
+            // Init segments change when an encoder reconnects with new settings: cache them briefly.
+            return segment(bytes, kind: info.kind, maxAge: 60)
         case let .fragment(bitrate, trackName, time):
             switch await channel.fragment(trackName: trackName, bitrate: bitrate, time: time) {
             case .found(let bytes):
-                return segment(bytes, kind: trackName, maxAge: fragmentMaxAge)
+                let kind = await channel.trackInfo(trackName: trackName, bitrate: bitrate)?.kind ?? .video
+                return segment(bytes, kind: kind, maxAge: fragmentMaxAge)
             case .unknownTrack:
                 return .error(status: 404, message: "no track '\(trackName)' at QualityLevels(\(bitrate))")
             case .outsideWindow:
@@ -97,9 +100,9 @@ public struct OriginResponder: HTTPResponder {
         return HTTPResponse(status: 200, headers: headers, body: .bytes(Array(text.utf8)))
     }
 
-    private func segment(_ bytes: [UInt8], kind trackName: String, maxAge: Int) -> HTTPResponse {
+    private func segment(_ bytes: [UInt8], kind: MediaKind, maxAge: Int) -> HTTPResponse {
         var headers = HTTPHeaders()
-        headers.set(name: "Content-Type", value: trackName.lowercased().hasPrefix("audio") ? "audio/mp4" : "video/mp4")
+        headers.set(name: "Content-Type", value: kind == .audio ? "audio/mp4" : "video/mp4")
         headers.set(name: "Cache-Control", value: "public, max-age=\(maxAge)")
         return HTTPResponse(status: 200, headers: headers, body: .bytes(bytes))
     }
