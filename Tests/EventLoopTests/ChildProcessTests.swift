@@ -1,0 +1,192 @@
+// Child processes and their stdio pipes over the loop.
+import Testing
+import CLibUV
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+@testable import EventLoop
+
+/// What a finished child produced.
+struct ChildOutcome: Sendable {
+    var stdout: [UInt8] = []
+    var stdoutEnd: UVError?
+    var status: Int64 = -1
+    var signal: Int32 = -1
+}
+
+/// Spawns a child, lets `feed` use its stdin, collects stdout to EOF and waits for the exit.
+func runChild(loop: EventLoop, executable: String, arguments: [String], stdin: Bool = false,
+              environment: [String: String]? = nil,
+              started: @escaping @Sendable (ChildProcess) -> Void = { _ in }) async throws -> ChildOutcome {
+    try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<ChildOutcome, any Error>) in
+        loop.execute {
+            let outcome = LoopBox(ChildOutcome())
+            var pending = 2
+            func finishOne() {
+                pending -= 1
+                if pending == 0 { continuation.resume(returning: outcome.value) }
+            }
+            do {
+                let child = try ChildProcess.spawn(loop: loop, executable: executable, arguments: arguments,
+                                                   environment: environment, stdin: stdin, stdout: true,
+                                                   stderr: false) { status, signal in
+                    outcome.value.status = status
+                    outcome.value.signal = signal
+                    finishOne()
+                }
+                #expect(child.pid > 0)
+                guard let stdout = child.stdoutPipe else {
+                    Issue.record("no stdout pipe")
+                    return
+                }
+                stdout.startReading(onRead: { bytes in
+                    outcome.value.stdout.append(contentsOf: bytes)
+                }, onEnd: { error in
+                    outcome.value.stdoutEnd = error
+                    stdout.close()
+                    finishOne()
+                })
+                started(child)
+            } catch {
+                continuation.resume(throwing: error)
+            }
+        }
+    }
+}
+
+/// Handles on the loop that are open and not closing, other than the executor's wake-up handle.
+func liveHandleCount(loop: EventLoop) async throws -> Int {
+    try await loop.submit {
+        var count = 0
+        withUnsafeMutablePointer(to: &count) { counter in
+            uv_walk(loop.uvLoop, { handle, argument in
+                guard let handle, let argument, uv_is_closing(handle) == 0 else { return }
+                argument.assumingMemoryBound(to: Int.self).pointee += 1
+            }, counter)
+        }
+        // The executor's async handle is always open while the loop runs.
+        return count - 1
+    }
+}
+
+@Suite struct ChildProcessTests {
+    @Test func echoWritesHelloAndExitsZero() async throws {
+        try await withLoop { loop in
+            let outcome = try await runChild(loop: loop, executable: "/bin/echo", arguments: ["hello"])
+            #expect(String(decoding: outcome.stdout, as: UTF8.self) == "hello\n")
+            #expect(outcome.stdoutEnd == nil)
+            #expect(outcome.status == 0)
+            #expect(outcome.signal == 0)
+        }
+    }
+
+    @Test func environmentIsPassedWhenGiven() async throws {
+        try await withLoop { loop in
+            let outcome = try await runChild(loop: loop, executable: "/bin/sh", arguments: ["-c", "echo $EDGELIVE_X"],
+                                             environment: ["EDGELIVE_X": "worker-7"])
+            #expect(String(decoding: outcome.stdout, as: UTF8.self) == "worker-7\n")
+            #expect(outcome.status == 0)
+        }
+    }
+
+    @Test func nonZeroExitStatusIsReported() async throws {
+        try await withLoop { loop in
+            let outcome = try await runChild(loop: loop, executable: "/bin/sh", arguments: ["-c", "exit 3"])
+            #expect(outcome.status == 3)
+            #expect(outcome.signal == 0)
+        }
+    }
+
+    @Test func catEchoesFourMebibytesWithBackpressure() async throws {
+        try await withLoop { loop in
+            let payload = patternBytes(count: 4 * 1024 * 1024)
+            let maxQueued = LoopBox(0)
+            let outcome = try await runChild(loop: loop, executable: "/bin/cat", arguments: [], stdin: true) { child in
+                guard let stdin = child.stdinPipe else {
+                    Issue.record("no stdin pipe")
+                    return
+                }
+                // Feed 64 KiB at a time, only while the pipe keeps up, so memory stays bounded.
+                let offset = LoopBox(0)
+                func pump() {
+                    while offset.value < payload.count && stdin.writeQueueSize < 256 * 1024 {
+                        let end = min(offset.value + 64 * 1024, payload.count)
+                        let chunk = payload[offset.value..<end]
+                        offset.value = end
+                        stdin.write(chunk) { error in
+                            if let error { Issue.record("write failed: \(error)") }
+                            pump()
+                        }
+                        maxQueued.value = max(maxQueued.value, stdin.writeQueueSize)
+                    }
+                    if offset.value == payload.count && stdin.writeQueueSize == 0 && !stdin.isClosed {
+                        stdin.shutdown { _ in stdin.close() }
+                    }
+                }
+                pump()
+            }
+            #expect(outcome.stdout.count == payload.count)
+            #expect(outcome.stdout == payload)
+            #expect(outcome.status == 0)
+            #expect(outcome.signal == 0)
+            // The bound held: the queue never grew far past the threshold.
+            #expect(maxQueued.value <= 256 * 1024 + 64 * 1024)
+        }
+    }
+
+    @Test func sigkillIsReportedAsTheTerminatingSignal() async throws {
+        try await withLoop { loop in
+            let outcome = try await runChild(loop: loop, executable: "/bin/sleep", arguments: ["30"]) { child in
+                do {
+                    try child.kill(signal: SIGKILL)
+                } catch {
+                    Issue.record("kill failed: \(error)")
+                }
+            }
+            #expect(outcome.signal == 9)
+            #expect(outcome.stdout.isEmpty)
+        }
+    }
+
+    @Test func missingExecutableThrowsAndLeaksNoHandle() async throws {
+        try await withLoop { loop in
+            let before = try await liveHandleCount(loop: loop)
+            let error: UVError? = try await loop.submit { () -> UVError? in
+                do throws(UVError) {
+                    _ = try ChildProcess.spawn(loop: loop, executable: "/nonexistent/edgelive-worker", arguments: [],
+                                               stdin: true, stdout: true, stderr: true) { _, _ in
+                        Issue.record("onExit must not run for a failed spawn")
+                    }
+                    return nil
+                } catch {
+                    return error
+                }
+            }
+            let thrown = try #require(error)
+            #expect(thrown.code == UV_ENOENT.rawValue)
+            #expect(thrown.description.contains("/nonexistent/edgelive-worker"))
+            #expect(thrown.description.contains("no such file or directory"))
+            #expect(try await liveHandleCount(loop: loop) == before)
+        }
+    }
+
+    @Test func killAfterExitThrows() async throws {
+        try await withLoop { loop in
+            let holder = LoopBox<ChildProcess?>(nil)
+            _ = try await runChild(loop: loop, executable: "/bin/echo", arguments: ["x"]) { child in
+                holder.value = child
+            }
+            let error: UVError? = try await loop.submit { () -> UVError? in
+                do throws(UVError) {
+                    try holder.value?.kill(signal: SIGTERM)
+                    return nil
+                } catch {
+                    return error
+                }
+            }
+            #expect(error?.code == UV_ESRCH.rawValue)
+        }
+    }
+}
