@@ -14,11 +14,13 @@ struct ChildOutcome: Sendable {
     var stdoutEnd: UVError?
     var status: Int64 = -1
     var signal: Int32 = -1
+    /// How many times reading paused for backpressure.
+    var pauses = 0
 }
 
 /// Spawns a child, lets `feed` use its stdin, collects stdout to EOF and waits for the exit.
 func runChild(loop: EventLoop, executable: String, arguments: [String], stdin: Bool = false,
-              environment: [String: String]? = nil,
+              environment: [String: String]? = nil, pauseEveryBytes: Int = 0,
               started: @escaping @Sendable (ChildProcess) -> Void = { _ in }) async throws -> ChildOutcome {
     try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<ChildOutcome, any Error>) in
         loop.execute {
@@ -41,8 +43,26 @@ func runChild(loop: EventLoop, executable: String, arguments: [String], stdin: B
                     Issue.record("no stdout pipe")
                     return
                 }
+                let sincePause = LoopBox(0)
                 stdout.startReading(onRead: { bytes in
                     outcome.value.stdout.append(contentsOf: bytes)
+                    sincePause.value += bytes.count
+                    // A slow consumer: stop reading for a while; the child must block, not lose data.
+                    if pauseEveryBytes > 0 && sincePause.value >= pauseEveryBytes {
+                        sincePause.value = 0
+                        outcome.value.pauses += 1
+                        stdout.stopReading()
+                        #expect(!stdout.isReading)
+                        do {
+                            let timer = try LoopTimer(loop: loop)
+                            timer.start(after: .milliseconds(20)) {
+                                timer.close()
+                                stdout.resumeReading()
+                            }
+                        } catch {
+                            Issue.record("timer failed: \(error)")
+                        }
+                    }
                 }, onEnd: { error in
                     outcome.value.stdoutEnd = error
                     stdout.close()
@@ -103,13 +123,15 @@ func liveHandleCount(loop: EventLoop) async throws -> Int {
         try await withLoop { loop in
             let payload = patternBytes(count: 4 * 1024 * 1024)
             let maxQueued = LoopBox(0)
-            let outcome = try await runChild(loop: loop, executable: "/bin/cat", arguments: [], stdin: true) { child in
+            let outcome = try await runChild(loop: loop, executable: "/bin/cat", arguments: [], stdin: true,
+                                             pauseEveryBytes: 1024 * 1024) { child in
                 guard let stdin = child.stdinPipe else {
                     Issue.record("no stdin pipe")
                     return
                 }
                 // Feed 64 KiB at a time, only while the pipe keeps up, so memory stays bounded.
                 let offset = LoopBox(0)
+                let ending = LoopBox(false)
                 func pump() {
                     while offset.value < payload.count && stdin.writeQueueSize < 256 * 1024 {
                         let end = min(offset.value + 64 * 1024, payload.count)
@@ -121,7 +143,8 @@ func liveHandleCount(loop: EventLoop) async throws -> Int {
                         }
                         maxQueued.value = max(maxQueued.value, stdin.writeQueueSize)
                     }
-                    if offset.value == payload.count && stdin.writeQueueSize == 0 && !stdin.isClosed {
+                    if offset.value == payload.count && stdin.writeQueueSize == 0 && !ending.value {
+                        ending.value = true
                         stdin.shutdown { _ in stdin.close() }
                     }
                 }
@@ -129,6 +152,7 @@ func liveHandleCount(loop: EventLoop) async throws -> Int {
             }
             #expect(outcome.stdout.count == payload.count)
             #expect(outcome.stdout == payload)
+            #expect(outcome.pauses >= 3)
             #expect(outcome.status == 0)
             #expect(outcome.signal == 0)
             // The bound held: the queue never grew far past the threshold.
@@ -169,6 +193,41 @@ func liveHandleCount(loop: EventLoop) async throws -> Int {
             #expect(thrown.description.contains("/nonexistent/edgelive-worker"))
             #expect(thrown.description.contains("no such file or directory"))
             #expect(try await liveHandleCount(loop: loop) == before)
+        }
+    }
+
+    @Test func stderrCanBePipedSeparately() async throws {
+        try await withLoop { loop in
+            let result: (err: [UInt8], status: Int64) = try await withCheckedThrowingContinuation { continuation in
+                loop.execute {
+                    let collected = LoopBox<[UInt8]>([])
+                    let status = LoopBox<Int64?>(nil)
+                    let ended = LoopBox(false)
+                    func finishIfDone() {
+                        if ended.value, let code = status.value { continuation.resume(returning: (collected.value, code)) }
+                    }
+                    do {
+                        let child = try ChildProcess.spawn(loop: loop, executable: "/bin/sh",
+                                                           arguments: ["-c", "echo oops >&2; exit 2"],
+                                                           stdin: false, stdout: false, stderr: true) { code, _ in
+                            status.value = code
+                            finishIfDone()
+                        }
+                        #expect(child.stdinPipe == nil)
+                        #expect(child.stdoutPipe == nil)
+                        let stderr = try #require(child.stderrPipe)
+                        stderr.startReading(onRead: { collected.value.append(contentsOf: $0) }, onEnd: { _ in
+                            stderr.close()
+                            ended.value = true
+                            finishIfDone()
+                        })
+                    } catch {
+                        continuation.resume(throwing: error)
+                    }
+                }
+            }
+            #expect(String(decoding: result.err, as: UTF8.self) == "oops\n")
+            #expect(result.status == 2)
         }
     }
 
