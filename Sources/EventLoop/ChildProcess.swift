@@ -11,6 +11,9 @@ import Darwin
 /// Loop-confined: spawn, kill and close on the loop thread only; `onExit` runs on the loop thread.
 /// After `onExit` the process handle closes itself; the pipes stay open so output still buffered in
 /// them can be read to end of file, and the owner closes them.
+/// To stop a worker, `kill` it and wait for `onExit`. `close()` on a running child (also done by loop
+/// shutdown) sends SIGKILL so no worker outlives the daemon, but a closed handle no longer reaps, so the
+/// child stays a zombie until the daemon exits: do not use it as the normal way to stop a worker.
 public final class ChildProcess: LoopHandle, @unchecked Sendable {
     /// The executable as given to `spawn`, for messages.
     public let executable: String

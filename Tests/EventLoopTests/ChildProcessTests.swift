@@ -1,5 +1,6 @@
 // Child processes and their stdio pipes over the loop.
 import Testing
+import Foundation
 import CLibUV
 #if canImport(Glibc)
 import Glibc
@@ -230,6 +231,31 @@ func liveHandleCount(loop: EventLoop) async throws -> Int {
             #expect(result.status == 2)
         }
     }
+
+    #if os(Linux)
+    @Test func closingARunningChildKillsIt() async throws {
+        try await withLoop { loop in
+            let pid: Int32 = try await loop.submit {
+                let child = try ChildProcess.spawn(loop: loop, executable: "/bin/sleep", arguments: ["30"],
+                                                   stdin: false, stdout: false, stderr: false) { _, _ in
+                    Issue.record("onExit must not run after close")
+                }
+                child.close()
+                return child.pid
+            }
+            #expect(pid > 0)
+            // The closed handle no longer reaps, so the killed child shows as a zombie ("Z"), not running.
+            var state = ""
+            for _ in 0..<200 {
+                let stat = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? ""
+                state = stat.split(separator: ")").last.map { String($0.dropFirst().prefix(1)) } ?? ""
+                if state == "Z" || stat.isEmpty { break }
+                try await Task.sleep(for: .milliseconds(10))
+            }
+            #expect(state == "Z" || state == "")
+        }
+    }
+    #endif
 
     @Test func killAfterExitThrows() async throws {
         try await withLoop { loop in

@@ -44,6 +44,22 @@ func makeTemporaryDirectory() throws -> String {
         }
     }
 
+    @Test func offsetMinusOneAppendsAtTheCurrentPosition() async throws {
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let path = directory + "/log.txt"
+        try await withLoop { loop in
+            let fd = try await FileIO.open(loop: loop, path: path, flags: O_WRONLY | O_CREAT | O_APPEND, mode: 0o600)
+            try await FileIO.write(loop: loop, fd: fd, bytes: Array("first ".utf8), offset: -1, path: path)
+            try await FileIO.write(loop: loop, fd: fd, bytes: Array("second".utf8), offset: -1, path: path)
+            try await FileIO.write(loop: loop, fd: fd, bytes: [], offset: -1, path: path)
+            try await FileIO.close(loop: loop, fd: fd, path: path)
+        }
+        #expect(FileManager.default.contents(atPath: path) == Data("first second".utf8))
+        let permissions = try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int
+        #expect(permissions == 0o600)
+    }
+
     @Test func writingToAReadOnlyDescriptorNamesThePathAndReason() async throws {
         let directory = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
