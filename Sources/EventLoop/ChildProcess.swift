@@ -45,7 +45,8 @@ public final class ChildProcess: LoopHandle, @unchecked Sendable {
 
     /// Starts `executable` (a path, or a name looked up in PATH) with `arguments` (argv[1...]).
     ///
-    /// `environment` nil inherits the daemon's environment. Each Bool asks for a pipe; an unpiped stdin
+    /// `environment` nil inherits the daemon's environment; a given one replaces it entirely (include PATH
+    /// when `executable` is a bare name). Each Bool asks for a pipe; an unpiped stdin
     /// reads /dev/null, unpiped stdout/stderr are inherited from the daemon (worker diagnostics reach its
     /// log). `onExit` gets the exit status and the terminating signal (0 if it exited normally).
     /// Throws a `UVError` naming the executable when it cannot be started (nothing stays open then).

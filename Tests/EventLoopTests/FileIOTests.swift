@@ -11,7 +11,37 @@ func makeTemporaryDirectory() throws -> String {
     return path
 }
 
+/// An archive writer living on the loop: FileIO must work from the loop's own executor too.
+actor LoopArchiveWriter {
+    let loop: EventLoop
+    init(loop: EventLoop) { self.loop = loop }
+    nonisolated var unownedExecutor: UnownedSerialExecutor { loop.unownedExecutor }
+
+    /// Writes `bytes` to `path` the crash-safe way and reports whether it ran on the loop thread.
+    func store(_ bytes: [UInt8], at path: String) async throws -> Bool {
+        let temporary = path + ".tmp"
+        let fd = try await FileIO.open(loop: loop, path: temporary, flags: O_WRONLY | O_CREAT | O_TRUNC)
+        try await FileIO.write(loop: loop, fd: fd, bytes: bytes, offset: 0, path: temporary)
+        try await FileIO.fsync(loop: loop, fd: fd, path: temporary)
+        try await FileIO.close(loop: loop, fd: fd, path: temporary)
+        try await FileIO.rename(loop: loop, from: temporary, to: path)
+        return loop.isInLoopThread
+    }
+}
+
 @Suite struct FileIOTests {
+    @Test func worksFromAnActorOnTheLoop() async throws {
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let path = directory + "/fragment.m4s"
+        let payload = patternBytes(count: 100_000, seed: 42)
+        try await withLoop { loop in
+            let onLoop = try await LoopArchiveWriter(loop: loop).store(payload, at: path)
+            #expect(onLoop)
+        }
+        #expect(FileManager.default.contents(atPath: path).map { [UInt8]($0) } == payload)
+    }
+
     @Test func writeSyncRenameRoundTrip() async throws {
         let directory = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
