@@ -36,14 +36,21 @@ public enum FileIO {
     /// Writes all of `bytes` at `offset` (-1: at the current position), continuing after partial writes.
     public static func write(loop: EventLoop, fd: Int32, bytes: [UInt8], offset: Int64,
                              path: String? = nil) async throws(UVError) {
+        try await write(loop: loop, fd: fd, bytes: bytes[...], offset: offset, path: path)
+    }
+
+    /// Writes all of a slice at `offset`; see `write(loop:fd:bytes:offset:path:)`.
+    public static func write(loop: EventLoop, fd: Int32, bytes: ArraySlice<UInt8>, offset: Int64,
+                             path: String? = nil) async throws(UVError) {
         guard !bytes.isEmpty else { return }
-        // One stable copy for the threadpool: an array's storage may only be borrowed inside a closure.
+        // One stable copy for the threadpool: an array's storage may only be borrowed inside a closure,
+        // and the request outlives any such closure.
         let storage = UnsafeMutableRawBufferPointer.allocate(byteCount: bytes.count, alignment: 1)
         defer { storage.deallocate() }
         bytes.withUnsafeBytes { storage.copyMemory(from: $0) }
         let buffer = SendableBuffer(pointer: storage)
         var written = 0
-        while written < bytes.count {
+        while written < storage.count {
             let start = written
             let position = offset < 0 ? -1 : offset + Int64(written)
             let result = await perform(loop: loop) { uvLoop, request, done in
@@ -95,6 +102,21 @@ public enum FileIO {
             uv_fs_rename(uvLoop, request, from, to, done)
         }
         try check(result, "cannot rename \(from) to \(to)")
+    }
+
+    /// Makes renames and creations inside directory `path` durable (fsync of the directory itself);
+    /// call after `rename` so a crash cannot bring back the old name.
+    public static func syncDirectory(loop: EventLoop, path: String) async throws(UVError) {
+        let fd = try await open(loop: loop, path: path, flags: O_RDONLY | O_DIRECTORY)
+        let synced: UVError?
+        do throws(UVError) {
+            try await fsync(loop: loop, fd: fd, path: path)
+            synced = nil
+        } catch {
+            synced = error
+        }
+        try await close(loop: loop, fd: fd, path: path)
+        if let synced { throw synced }
     }
 
     /// Removes the file at `path`.

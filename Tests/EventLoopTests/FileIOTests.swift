@@ -53,10 +53,11 @@ actor LoopArchiveWriter {
             let payload = patternBytes(count: 3 * 1024 * 1024 + 17)
             let fd = try await FileIO.open(loop: loop, path: temporary, flags: O_WRONLY | O_CREAT | O_TRUNC)
             try await FileIO.write(loop: loop, fd: fd, bytes: Array(payload[0..<1000]), offset: 0, path: temporary)
-            try await FileIO.write(loop: loop, fd: fd, bytes: Array(payload[1000...]), offset: 1000, path: temporary)
+            try await FileIO.write(loop: loop, fd: fd, bytes: payload[1000...], offset: 1000, path: temporary)
             try await FileIO.fsync(loop: loop, fd: fd, path: temporary)
             try await FileIO.close(loop: loop, fd: fd, path: temporary)
             try await FileIO.rename(loop: loop, from: temporary, to: final)
+            try await FileIO.syncDirectory(loop: loop, path: archive)
 
             #expect(!FileManager.default.fileExists(atPath: temporary))
             let onDisk = try #require(FileManager.default.contents(atPath: final))
