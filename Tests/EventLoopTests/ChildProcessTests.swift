@@ -257,6 +257,32 @@ func liveHandleCount(loop: EventLoop) async throws -> Int {
     }
     #endif
 
+    @Test func writingToAnExitedChildFailsWithEPIPEInsteadOfKillingUs() async throws {
+        try await withLoop { loop in
+            let error: UVError? = try await withCheckedThrowingContinuation { continuation in
+                loop.execute {
+                    do {
+                        let holder = LoopBox<PipeConnection?>(nil)
+                        let child = try ChildProcess.spawn(loop: loop, executable: "/bin/true", arguments: [],
+                                                           stdin: true, stdout: false, stderr: false) { _, _ in
+                            guard let stdin = holder.value else { return }
+                            stdin.write(patternBytes(count: 1024 * 1024)) { error in
+                                stdin.close()
+                                continuation.resume(returning: error)
+                            }
+                        }
+                        holder.value = child.stdinPipe
+                    } catch {
+                        continuation.resume(throwing: error)
+                    }
+                }
+            }
+            let failure = try #require(error)
+            #expect(failure.code == UV_EPIPE.rawValue)
+            #expect(failure.description.contains("stdin of /bin/true"))
+        }
+    }
+
     @Test func killAfterExitThrows() async throws {
         try await withLoop { loop in
             let holder = LoopBox<ChildProcess?>(nil)
