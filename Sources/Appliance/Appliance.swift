@@ -11,6 +11,9 @@ public enum Appliance {
     /// Runs the appliance until SIGINT or SIGTERM. Throws ``ApplianceError`` for problems the operator
     /// can fix (port taken, data directory unusable).
     public static func serve(_ configuration: ApplianceConfiguration) async throws {
+        // A peer that disconnects while we write must cost that connection only: libuv writes to
+        // sockets and pipes with write(2), which raises SIGPIPE on a closed peer; EPIPE is handled.
+        signal(SIGPIPE, SIG_IGN)
         bootstrapLogging()
         var logger = Logger(label: "edgelive")
         logger[metadataKey: "component"] = "appliance"
