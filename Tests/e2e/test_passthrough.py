@@ -5,6 +5,7 @@ import socket
 import subprocess
 import threading
 import time
+import urllib.parse
 import xml.etree.ElementTree as ET
 
 from conftest import (count_frames_file, ffprobe_json, download_track, ffmpeg_push, ffmpeg_push_cmd, gst_push_cmd, hls_media_playlists,
@@ -238,3 +239,24 @@ def test_origin_http_behaviour(daemon):
             raise AssertionError(f"{url} answered 200")
         except __import__("urllib.error").error.HTTPError as e:
             assert e.code == code, (url, e.code)
+
+
+def test_viewers_resetting_mid_response_do_not_hurt_the_daemon(daemon):
+    r = ffmpeg_push(daemon.ingest, 6, realtime=False)
+    assert r.returncode == 0, r.stderr
+    video = [u for u, k in hls_media_playlists(daemon.urls["hls"]) if k == "video"][0]
+    _, segs, _ = parse_media_playlist(video)
+    target = urllib.parse.urlsplit(segs[0][0])
+    path = target.path + ("?" + target.query if target.query else "")
+    import struct
+    for _ in range(40):
+        s = socket.create_connection((target.hostname, target.port))
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        s.sendall(f"GET {path} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+        s.recv(100)
+        # Reset the connection while the server is still writing the segment.
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        s.close()
+    time.sleep(0.5)
+    assert daemon.alive()
+    assert http_get(segs[0][0])[0] == 200
