@@ -45,10 +45,11 @@ public enum ARMJSON {
 public enum ARMDateTime {
     /// Formats `date` in UTC as `yyyy-MM-ddTHH:mm:ss.fffffffZ`.
     public static func format(_ date: Date) -> String {
-        let interval = date.timeIntervalSince1970
+        // Work from the reference date (2001): the Double is stored that way, so no precision is lost converting epochs.
+        let interval = date.timeIntervalSinceReferenceDate
         let wholeSeconds = interval.rounded(.down)
         var ticks = Int64(((interval - wholeSeconds) * 10_000_000).rounded())
-        var seconds = Int64(wholeSeconds)
+        var seconds = Int64(wholeSeconds) + secondsFrom1970To2001
         if ticks >= 10_000_000 { ticks -= 10_000_000; seconds += 1 }
         let days = floorDiv(seconds, 86_400)
         let secondOfDay = seconds - days * 86_400
@@ -110,8 +111,10 @@ public enum ARMDateTime {
         guard index == bytes.count else { return nil }
         let days = days(fromCivil: year, month, day)
         let seconds = days * 86_400 + hour * 3600 + minute * 60 + second - offsetSeconds
-        return Date(timeIntervalSince1970: Double(seconds) + fraction)
+        return Date(timeIntervalSinceReferenceDate: Double(seconds - secondsFrom1970To2001) + fraction)
     }
+
+    private static let secondsFrom1970To2001: Int64 = 978_307_200
 
     // MARK: - Proleptic Gregorian calendar arithmetic
 
