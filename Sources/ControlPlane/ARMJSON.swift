@@ -88,14 +88,19 @@ public enum ARMDateTime {
         var fraction = 0.0
         if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
             index += 1
-            var scale = 0.1
+            // Collect up to 9 digits as an integer so the fraction is divided once (no accumulated rounding).
+            var digits: Int64 = 0
+            var scale: Double = 1
             let start = index
             while index < bytes.count, bytes[index] >= 0x30, bytes[index] <= 0x39 {
-                fraction += Double(bytes[index] - 0x30) * scale
-                scale /= 10
+                if index - start < 9 {
+                    digits = digits * 10 + Int64(bytes[index] - 0x30)
+                    scale *= 10
+                }
                 index += 1
             }
             guard index > start else { return nil }
+            fraction = Double(digits) / scale
         }
         var offsetSeconds: Int64 = 0
         if expect("Zz") {

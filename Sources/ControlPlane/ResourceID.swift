@@ -57,6 +57,12 @@ public struct ResourceID: Sendable, Hashable, CustomStringConvertible {
         segments.reduce(accountPath) { $0 + "/\($1.kind.idSegment)/\($1.name)" }
     }
 
+    /// A case-folded form for lookups: ARM treats every segment and name as case-insensitive.
+    public var lookupKey: String { description.lowercased() }
+
+    /// True when `other` names the same resource, ignoring case.
+    public func matches(_ other: ResourceID) -> Bool { lookupKey == other.lookupKey }
+
     // MARK: - Parsing
 
     /// Parses an id or request path (query string ignored), matching fixed segments case-insensitively.

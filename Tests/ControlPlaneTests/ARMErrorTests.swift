@@ -109,3 +109,24 @@ import Testing
         #expect(LiveEventEncodingType.none.isPassthrough && !LiveEventEncodingType.premium1080p.isPassthrough)
     }
 }
+
+@Suite struct APIVersionTests {
+    @Test func acceptsTheSDKVersionAndRejectsOthers() throws {
+        #expect(try APIVersion.validate("2022-08-01") == "2022-08-01")
+        try APIVersion.validate("2022-11-01")
+        do {
+            try APIVersion.validate(nil)
+            Issue.record("a missing api-version was accepted")
+        } catch {
+            #expect(error.code == "MissingApiVersionParameter")
+            #expect(error.status == 400)
+        }
+        do {
+            try APIVersion.validate("2019-01-01")
+            Issue.record("an unknown api-version was accepted")
+        } catch {
+            #expect(error.code == "InvalidApiVersionParameter")
+            #expect(error.message.contains("'2019-01-01'") && error.message.contains("2022-08-01"))
+        }
+    }
+}

@@ -54,3 +54,14 @@ import Testing
         }
     }
 }
+
+extension ResourceIDTests {
+    @Test func matchingIgnoresCase() throws {
+        let a = try ResourceID(parsing: "/subscriptions/S/resourceGroups/G/providers/Microsoft.Media/mediaservices/A/liveEvents/Ev")
+        let b = Self.account.appending(.liveEvent, "ev")
+        #expect(!a.matches(b))
+        let c = ResourceID(subscriptionId: "s", resourceGroup: "g", accountName: "a").appending(.liveEvent, "EV")
+        #expect(a.matches(c))
+        #expect(a != c)
+    }
+}

@@ -106,3 +106,14 @@ import Testing
         #expect((object["value"] as? [Any])?.count == 1)
     }
 }
+
+extension SwaggerExampleTests {
+    @Test func dateFractionsOfAnyLengthParse() throws {
+        let base = try #require(ARMDateTime.parse("2024-05-01T10:00:00Z"))
+        #expect(ARMDateTime.parse("2024-05-01T10:00:00.5Z")?.timeIntervalSince(base) == 0.5)
+        let long = try #require(ARMDateTime.parse("2024-05-01T10:00:00.123456789123Z"))
+        #expect(abs(long.timeIntervalSince(base) - 0.123456789) < 1e-6)
+        #expect(ARMDateTime.parse("2024-05-01T10:00:00.Z") == nil)
+        #expect(ARMDateTime.format(ARMDateTime.parse("1999-12-31T23:59:59.9999999Z") ?? base) == "1999-12-31T23:59:59.9999999Z")
+    }
+}
