@@ -227,3 +227,10 @@ public struct LiveEventOutputTranscriptionTrack: Codable, Sendable, Equatable {
     /// Creates a track.
     public init(trackName: String) { self.trackName = trackName }
 }
+
+// MARK: - Parsed durations
+
+extension LiveEventInput {
+    /// `keyFrameIntervalDuration` parsed; nil when absent, empty or invalid.
+    public var keyFrameInterval: ISO8601Duration? { keyFrameIntervalDuration.flatMap { try? ISO8601Duration(parsing: $0) } }
+}

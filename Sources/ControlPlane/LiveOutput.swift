@@ -75,3 +75,12 @@ public struct Hls: Codable, Sendable, Equatable {
     /// Creates HLS settings.
     public init(fragmentsPerTsSegment: Int32? = nil) { self.fragmentsPerTsSegment = fragmentsPerTsSegment }
 }
+
+// MARK: - Parsed durations
+
+extension LiveOutputProperties {
+    /// `archiveWindowLength` parsed; nil when absent or not a valid duration (run `validateForCreate` first).
+    public var archiveWindow: ISO8601Duration? { archiveWindowLength.flatMap { try? ISO8601Duration(parsing: $0) } }
+    /// `rewindWindowLength` parsed; nil when absent or invalid.
+    public var rewindWindow: ISO8601Duration? { rewindWindowLength.flatMap { try? ISO8601Duration(parsing: $0) } }
+}

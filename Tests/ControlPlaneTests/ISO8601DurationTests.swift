@@ -41,3 +41,12 @@ import Testing
         #expect(d.iso8601 == "PT1.5S")
     }
 }
+
+extension ISO8601DurationTests {
+    @Test func modelAccessorsParseDurationFields() {
+        let properties = LiveOutputProperties(archiveWindowLength: "PT1H30M", rewindWindowLength: "garbage")
+        #expect(properties.archiveWindow?.seconds == 5400)
+        #expect(properties.rewindWindow == nil)
+        #expect(LiveEventInput(keyFrameIntervalDuration: "PT2S").keyFrameInterval?.duration == .seconds(2))
+    }
+}
