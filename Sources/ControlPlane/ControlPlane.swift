@@ -1,1 +1,0 @@
-// ControlPlane — Azure Media Services v3-shaped resources (see ARCHITECTURE.md).
