@@ -147,7 +147,7 @@ public struct ChannelPipeline: Sendable {
                                                                    : "timestamps jumped forward \(ms(forwards)) ms"))
                 sessions[stream]?.offset = newOffset
                 if channelOffset != nil, sessions.count == 1 { channelOffset = newOffset }
-                if let fragment = state.flush(key: key) { events.append(.fragment(fragment)); note(fragment) }
+                if let fragment = state.flush(key: key) { events.append(.fragment(fragment)) }
                 tracks[key] = state
                 markDiscontinuity(stream: stream)
                 state = tracks[key] ?? state
@@ -180,6 +180,7 @@ public struct ChannelPipeline: Sendable {
         case .text:
             events.append(.dropped(key, reason: .beforeConfiguration, count: 1))
         }
+        // Every fragment closed by this frame (flushes on a jump, video and audio cuts) moves the end.
         for case .fragment(let f) in events { note(f) }
         return events
     }

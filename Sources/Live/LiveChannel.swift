@@ -24,8 +24,6 @@ public actor LiveChannel {
     private var trackIDs: [TrackKey: UInt32] = [:]
     /// Longest video fragment seen (seconds): the GOP, for target durations.
     private var nominalFragmentDuration: Double = 0
-    private var listeners: [Int: @Sendable (ChannelNotice) -> Void] = [:]
-    private var nextListener = 0
     public private(set) var stats = ChannelStats()
 
     /// - Parameters:
@@ -135,8 +133,6 @@ public actor LiveChannel {
                 "track": "\(key)", "sequence": "\(fragment.segment.sequenceNumber)",
                 "ingest_to_list_us": "\(latency / 10)"])
         }
-        let notice = ChannelNotice.fragmentAvailable(track: info.name, bitrate: info.bitrate, segment: fragment.segment)
-        for listener in listeners.values { listener(notice) }
     }
 
     private func makeTrackInfo(key: TrackKey, codec: CodecConfiguration, firstFragment: ClosedFragment) -> TrackInfo {
@@ -175,24 +171,7 @@ public actor LiveChannel {
         window.fragment(trackName: trackName, bitrate: bitrate, time: time)
     }
 
-    // MARK: - Observation
-
-    /// Registers a callback for fragment availability (used by latency measurement and, later, blocking
-    /// playlist reloads). Returns a token for ``removeListener(_:)``.
-    public func addListener(_ listener: @escaping @Sendable (ChannelNotice) -> Void) -> Int {
-        nextListener += 1
-        listeners[nextListener] = listener
-        return nextListener
-    }
-
-    public func removeListener(_ token: Int) { listeners[token] = nil }
-
     public var activeStreams: [String] { pipeline.activeStreams }
-}
-
-/// Things a channel announces.
-public enum ChannelNotice: Sendable {
-    case fragmentAvailable(track: String, bitrate: Int, segment: TimelineSegment)
 }
 
 /// Running totals for status and logs.
