@@ -11,6 +11,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         // MARK: - System libraries (Debian packages; see scripts/setup.sh)
@@ -32,14 +33,20 @@ let package = Package(
         // MARK: - Live pipeline and servers
         .target(name: "Live", dependencies: ["Media", "ISOBMFF", "EventLoop", .product(name: "Logging", package: "swift-log")]),
         .target(name: "Ingest", dependencies: ["EventLoop", "HTTP", "RTMP", "ISOBMFF", "Media", "Live", .product(name: "Logging", package: "swift-log")]),
-        .target(name: "ControlPlane", dependencies: ["Media"]),
         .target(name: "Origin", dependencies: ["HTTP", "Packaging", "Live", "Media", "ISOBMFF", .product(name: "Logging", package: "swift-log")]),
+        .target(name: "ControlPlane", dependencies: [
+            "Media", "EventLoop", "HTTP", "Live", "Origin", "Packaging",
+            .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        // The API client the CLI verbs use: ARM requests, tables, exit codes.
+        .target(name: "Client", dependencies: ["EventLoop", "HTTP", "ControlPlane"]),
         .target(name: "Appliance", dependencies: [
-            "EventLoop", "HTTP", "Media", "Live", "Ingest", "Origin", "Packaging",
+            "EventLoop", "HTTP", "Media", "Live", "Ingest", "Origin", "Packaging", "ControlPlane",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "edgelive", dependencies: [
-            "Appliance", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "Appliance", "Client", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
         // MARK: - Tests
@@ -51,6 +58,8 @@ let package = Package(
         .testTarget(name: "HTTPTests", dependencies: ["HTTP", "EventLoop"]),
         .testTarget(name: "LiveTests", dependencies: ["Live", "Media", "ISOBMFF"]),
         .testTarget(name: "IngestTests", dependencies: ["Ingest"]),
-        .testTarget(name: "ControlPlaneTests", dependencies: ["ControlPlane"]),
+        .testTarget(name: "ControlPlaneTests", dependencies: ["ControlPlane", "Live", "Media", "EventLoop", "HTTP"]),
+        .testTarget(name: "ClientTests", dependencies: ["Client", "ControlPlane", "HTTP", "EventLoop"]),
+        .testTarget(name: "OriginTests", dependencies: ["Origin", "Live", "Media", "ISOBMFF", "Packaging", "HTTP", "EventLoop"]),
     ]
 )

@@ -36,8 +36,10 @@ fi
 
 # Python tools for the end-to-end tests live in a project virtualenv.
 if [ "${1:-run}" != run ]; then
-  if [ ! -x .venv/bin/pytest ]; then
-    python3 -m venv .venv
+  # Re-installed whenever the requirements change (the copy in .venv records what is installed).
+  if [ ! -x .venv/bin/pytest ] || ! cmp -s Tests/e2e/requirements.txt .venv/requirements.installed; then
+    [ -x .venv/bin/python ] || python3 -m venv .venv
     .venv/bin/pip install -q -r Tests/e2e/requirements.txt
+    cp Tests/e2e/requirements.txt .venv/requirements.installed
   fi
 fi

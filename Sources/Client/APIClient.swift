@@ -1,0 +1,2 @@
+/// Placeholder until the CLI client lands; keeps the target buildable.
+enum ClientPlaceholder {}

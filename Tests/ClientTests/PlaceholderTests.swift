@@ -1,0 +1,3 @@
+import Testing
+@testable import Client
+@Test func clientTargetBuilds() { #expect(String(describing: ClientPlaceholder.self) == "ClientPlaceholder") }

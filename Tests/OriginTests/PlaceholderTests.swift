@@ -1,0 +1,3 @@
+import Testing
+@testable import Origin
+@Test func originTargetBuilds() { #expect(OriginResponder.self == OriginResponder.self) }
