@@ -58,7 +58,9 @@ let package = Package(
         .testTarget(name: "HTTPTests", dependencies: ["HTTP", "EventLoop"]),
         .testTarget(name: "LiveTests", dependencies: ["Live", "Media", "ISOBMFF"]),
         .testTarget(name: "IngestTests", dependencies: ["Ingest"]),
-        .testTarget(name: "ControlPlaneTests", dependencies: ["ControlPlane", "Live", "Media", "EventLoop", "HTTP"]),
+        .testTarget(name: "ControlPlaneTests", dependencies: [
+            "ControlPlane", "Live", "Media", "EventLoop", "HTTP", .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
         .testTarget(name: "ClientTests", dependencies: ["Client", "ControlPlane", "HTTP", "EventLoop"]),
         .testTarget(name: "OriginTests", dependencies: ["Origin", "Live", "Media", "ISOBMFF", "Packaging", "HTTP", "EventLoop"]),
     ]
