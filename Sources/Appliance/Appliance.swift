@@ -1,3 +1,4 @@
+import ControlPlane
 import EventLoop
 import Foundation
 import HTTP
@@ -9,7 +10,7 @@ import Origin
 /// Start-up order, wiring and shutdown of `edgelive serve`.
 public enum Appliance {
     /// Runs the appliance until SIGINT or SIGTERM. Throws ``ApplianceError`` for problems the operator
-    /// can fix (port taken, data directory unusable).
+    /// can fix (port taken, data directory unusable, state database unreadable).
     public static func serve(_ configuration: ApplianceConfiguration) async throws {
         // A peer that disconnects while we write must cost that connection only: libuv writes to
         // sockets and pipes with write(2), which raises SIGPIPE on a closed peer; EPIPE is handled.
@@ -18,50 +19,87 @@ public enum Appliance {
         var logger = Logger(label: "edgelive")
         logger[metadataKey: "component"] = "appliance"
 
+        // State first: nothing listens until the resources are loaded.
         try prepareDataDirectory(configuration.dataDirectory)
-        let event = try DefaultEvent.loadOrCreate(in: configuration.dataDirectory)
+        let token: APIToken
+        let store: ControlStore
+        let databasePath = (configuration.dataDirectory as NSString).appendingPathComponent("edgelive.sqlite")
+        let freshState = !FileManager.default.fileExists(atPath: databasePath)
+        do {
+            token = try APIToken.load(configured: configuration.apiToken, dataDirectory: configuration.dataDirectory)
+            store = try ControlStore(path: databasePath)
+        } catch {
+            throw ApplianceError("\(error)")
+        }
+        // A new box gets a pass-through `default` event (reusing the tokens of a pre-API data directory's
+        // default-event.json, so its URLs keep working); afterwards the database alone decides.
+        let legacy = freshState ? try DefaultEvent.loadOrCreate(in: configuration.dataDirectory) : nil
         let publicHost = configuration.publicHost ?? primaryIPv4Address() ?? "127.0.0.1"
 
         let loop: EventLoop
         do { loop = try EventLoop() } catch { throw ApplianceError("cannot start the event loop: \(error)") }
 
-        let channel = LiveChannel(name: event.name, executor: loop.unownedExecutor,
-                                  configuration: configuration.channelConfiguration, logger: logger)
-        let registry = ChannelRegistry(loop: loop)
-        await registry.register(channel: channel, accessToken: event.accessToken, previewLocator: event.previewLocator)
+        let services = MediaServices(loop: loop, store: store, configuration: ControlPlaneConfiguration(
+            dataDirectory: configuration.dataDirectory, publicHost: publicHost, rtmpPort: configuration.rtmpPort,
+            httpPort: configuration.httpPort, streamingHostName: configuration.streamingHost,
+            channelConfiguration: configuration.channelConfiguration), logger: logger)
 
-        let origin = HTTPServer(loop: loop, responder: OriginResponder(resolver: registry, logger: logger),
+        let origin = HTTPServer(loop: loop, responder: OriginResponder(resolver: services, logger: logger),
                                 configuration: .init(host: configuration.listenHost, port: configuration.httpPort))
-        let rtmp = RTMPIngestServer(loop: loop, resolver: registry, logger: logger)
-        let httpPort: Int, rtmpPort: Int
-        do {
-            httpPort = try await origin.start()
-        } catch {
+        let rtmp = RTMPIngestServer(loop: loop, resolver: services, logger: logger)
+        let api = HTTPServer(loop: loop, responder: ControlAPI(services: services, token: token, logger: logger),
+                             configuration: .init(host: configuration.listenHost, port: configuration.apiPort))
+        var started: [@Sendable () async -> Void] = []
+        func fail(_ message: String) async -> ApplianceError {
+            for stop in started.reversed() { await stop() }
             try? loop.shutdown()
-            throw ApplianceError("cannot listen on \(configuration.listenHost):\(configuration.httpPort) for the origin (HTTP): \(error); stop the other process or choose another port with --http-port")
+            return ApplianceError(message)
         }
+        let httpPort: Int, rtmpPort: Int, apiPort: Int
+        do { httpPort = try await origin.start() } catch {
+            throw await fail("cannot listen on \(configuration.listenHost):\(configuration.httpPort) for the origin (HTTP): \(error); stop the other process or choose another port with --http-port")
+        }
+        started.append { await origin.stop() }
+        do { rtmpPort = try await rtmp.start(host: configuration.listenHost, port: configuration.rtmpPort) } catch {
+            throw await fail("cannot listen on \(configuration.listenHost):\(configuration.rtmpPort) for RTMP ingest: \(error); stop the other process or choose another port with --rtmp-port")
+        }
+        started.append { await rtmp.stop() }
+        do { apiPort = try await api.start() } catch {
+            throw await fail("cannot listen on \(configuration.listenHost):\(configuration.apiPort) for the control API: \(error); stop the other process or choose another port with --api-port")
+        }
+        started.append { await api.stop() }
+
+        await services.setListeningPorts(http: httpPort, rtmp: rtmpPort)
+        await services.setIngestControl(RTMPIngestControl(server: rtmp))
         do {
-            rtmpPort = try await rtmp.start(host: configuration.listenHost, port: configuration.rtmpPort)
+            try await services.open(importing: legacy.map {
+                LegacyDefaultEvent(name: $0.name, accessToken: $0.accessToken, previewLocator: $0.previewLocator)
+            })
         } catch {
-            await origin.stop()
-            try? loop.shutdown()
-            throw ApplianceError("cannot listen on \(configuration.listenHost):\(configuration.rtmpPort) for RTMP ingest: \(error); stop the other process or choose another port with --rtmp-port")
+            throw await fail("cannot load the state database \(databasePath): \(error); restore it from a backup or move it away to start empty")
         }
 
-        let base = "http://\(publicHost):\(httpPort)/\(event.previewLocator)/preview.ism"
         // The URLs, one per line, on stdout (logs go to stderr): scripts and the tests read these.
-        let urls = """
-            ingest rtmp://\(publicHost):\(rtmpPort)/live/\(event.accessToken)/\(event.streamName)
-            hls    \(base)/manifest(format=m3u8-cmaf)
-            dash   \(base)/manifest(format=mpd-time-cmaf)
+        var lines = "api    http://\(publicHost):\(apiPort)\n"
+        if let urls = await services.urls(ofEvent: "default") {
+            let base = urls.preview.replacingOccurrences(of: "/manifest", with: "")
+            lines += """
+                ingest \(urls.ingest)/stream
+                hls    \(base)/manifest(format=m3u8-cmaf)
+                dash   \(base)/manifest(format=mpd-time-cmaf)
 
-            """
-        FileHandle.standardOutput.write(Data(urls.utf8))
-        logger.info("ready", metadata: ["http_port": "\(httpPort)", "rtmp_port": "\(rtmpPort)", "data_dir": "\(configuration.dataDirectory)"])
+                """
+        }
+        FileHandle.standardOutput.write(Data(lines.utf8))
+        logger.info("ready", metadata: ["http_port": "\(httpPort)", "rtmp_port": "\(rtmpPort)", "api_port": "\(apiPort)",
+                                        "data_dir": "\(configuration.dataDirectory)",
+                                        "api_token": "\(token.file ?? "from configuration")"])
 
         let signal = await waitForTermination(loop: loop)
         logger.info("shutting down", metadata: ["signal": "\(signal)"])
+        await api.stop()
         await rtmp.stop()
+        await services.shutdown()
         await origin.stop()
         do {
             try loop.shutdown()
@@ -77,6 +115,14 @@ public enum Appliance {
             handler.logLevel = level
             return handler
         }
+    }
+}
+
+/// Lets the control plane end encoder sessions of a stopped or deleted live event.
+struct RTMPIngestControl: IngestControl {
+    let server: RTMPIngestServer
+    func disconnect(accessToken: String, reason: String) async {
+        await server.disconnect(accessToken: accessToken, reason: reason)
     }
 }
 

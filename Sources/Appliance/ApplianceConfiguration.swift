@@ -17,6 +17,12 @@ public struct ApplianceConfiguration: Sendable {
     public var publicHost: String?
     /// In-memory live window per channel, seconds. Default 300.
     public var windowSeconds: Int = 300
+    /// Control API (AMS-compatible REST) port. Default 8090.
+    public var apiPort: Int = 8090
+    /// Control API bearer token; default: generated on first start into `<data-dir>/api-token` (mode 0600).
+    public var apiToken: String?
+    /// `hostName` the streaming endpoints report (where viewers reach the origin). Default `<public host>:<http port>`.
+    public var streamingHost: String?
 
     public init() {}
 

@@ -33,8 +33,17 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Live window kept in memory per channel, in seconds.")
     var window = 300
 
+    @Option(help: "Control API (Azure Media Services v3 compatible REST) port.")
+    var apiPort = 8090
+
+    @Option(help: "Control API bearer token (default: generated on first start into <data-dir>/api-token).")
+    var apiToken: String?
+
+    @Option(help: "host[:port] that streaming endpoints report as their hostName (default: <public host>:<http port>).")
+    var streamingHost: String?
+
     func validate() throws {
-        for (name, port) in [("--http-port", httpPort), ("--rtmp-port", rtmpPort)] where !(0...65535).contains(port) {
+        for (name, port) in [("--http-port", httpPort), ("--rtmp-port", rtmpPort), ("--api-port", apiPort)] where !(0...65535).contains(port) {
             throw ValidationError("\(name) \(port) is not a TCP port (0-65535)")
         }
         guard window >= 10 else { throw ValidationError("--window must be at least 10 seconds") }
@@ -48,6 +57,9 @@ struct Serve: AsyncParsableCommand {
         configuration.rtmpPort = rtmpPort
         configuration.publicHost = publicHost
         configuration.windowSeconds = window
+        configuration.apiPort = apiPort
+        configuration.apiToken = apiToken ?? ProcessInfo.processInfo.environment["EDGELIVE_API_TOKEN"]
+        configuration.streamingHost = streamingHost
         do {
             try await Appliance.serve(configuration)
         } catch let error as ApplianceError {

@@ -1,0 +1,169 @@
+import Foundation
+import Live
+
+/// The development default event from before the control plane existed (`default-event.json`); imported once
+/// so its ingest and preview URLs keep working.
+public struct LegacyDefaultEvent: Sendable {
+    public var name: String
+    public var accessToken: String
+    public var previewLocator: String
+    public init(name: String, accessToken: String, previewLocator: String) {
+        self.name = name
+        self.accessToken = accessToken
+        self.previewLocator = previewLocator
+    }
+}
+
+extension MediaServices {
+    /// Loads every resource, makes the built-in `default` streaming endpoint on first start, imports the
+    /// legacy default event when given and not yet known, then brings Running events back up with their
+    /// live outputs recording again. Throws a ``StoreError`` for an unreadable database.
+    public func open(importing legacy: LegacyDefaultEvent?) async throws {
+        for row in try await store.rows(.streamingEndpoint) {
+            endpoints[Self.key(row.name)] = try decodeStored(StreamingEndpoint.self, row.body, what: "streaming endpoint '\(row.name)'")
+        }
+        for row in try await store.rows(.asset) {
+            let asset = try decodeStored(Asset.self, row.body, what: "asset '\(row.name)'")
+            let notes = try row.runtime.map { try decodeStored(AssetNotes.self, $0, what: "asset '\(row.name)' notes") }
+                ?? AssetNotes(manifestName: nil, directory: "assets/\(asset.properties?.assetId ?? Self.newUUID())")
+            assets[Self.key(row.name)] = AssetEntry(resource: asset, notes: notes)
+        }
+        for row in try await store.rows(.streamingLocator) {
+            let locator = try decodeStored(StreamingLocator.self, row.body, what: "streaming locator '\(row.name)'")
+            locators[Self.key(row.name)] = locator
+            if let id = locator.properties?.streamingLocatorId { locatorsByID[Self.key(id)] = Self.key(row.name) }
+        }
+        for row in try await store.rows(.streamingPolicy) {
+            customPolicies[Self.key(row.name)] = StoredPolicy(resource: try decodeStored(StreamingPolicy.self, row.body, what: "streaming policy '\(row.name)'"))
+        }
+        for row in try await store.rows(.liveEvent) {
+            let event = try decodeStored(LiveEvent.self, row.body, what: "live event '\(row.name)'")
+            index(EventEntry(resource: event))
+        }
+        for row in try await store.rows(.liveOutput) {
+            let output = try decodeStored(LiveOutput.self, row.body, what: "live output '\(row.parent)/\(row.name)'")
+            events[Self.key(row.parent)]?.outputs[Self.key(row.name)] = OutputEntry(resource: output)
+        }
+
+        if endpoints.isEmpty { try await createDefaultEndpoint() }
+        if let legacy, events[Self.key(legacy.name)] == nil, eventsByToken[Self.key(legacy.accessToken)] == nil {
+            try await importLegacy(legacy)
+        }
+
+        // Bring back what was running before the restart (or the crash).
+        for key in events.keys.sorted() {
+            guard let entry = events[key] else { continue }
+            switch entry.state {
+            case .running, .starting:
+                startChannel(key)
+                setEventState(key, .running)
+                for outputKey in entry.outputs.keys.sorted() { await attachOutput(eventKey: key, outputKey: outputKey) }
+                logger.info("live event running again after restart", metadata: ["event": "\(entry.name)", "outputs": "\(entry.outputs.count)"])
+            case .stopping, .deleting, .allocating:
+                // A transition interrupted by the restart settles where it was heading.
+                setEventState(key, entry.state == .allocating ? .standBy : .stopped)
+            default:
+                break
+            }
+            if let updated = events[key] { try? await persist([.put(eventRow(updated))]) }
+        }
+        try? await store.pruneOperations(before: Date().addingTimeInterval(-86_400))
+    }
+
+    private func createDefaultEndpoint() async throws {
+        let now = Date()
+        // The box exists to stream: unlike the cloud service's stopped default endpoint, this one starts Running.
+        let endpoint = StreamingEndpoint(
+            location: configuration.location, tags: [:], systemData: systemData(created: now, modified: now),
+            sku: StreamingEndpointSku(name: "Standard", capacity: 600),
+            properties: StreamingEndpointProperties(
+                description: "The origin of this edgelive box", scaleUnits: 0, maxCacheAge: nil, customHostNames: [],
+                cdnEnabled: false, provisioningState: "Succeeded", resourceState: .running,
+                created: now, lastModified: now))
+        endpoints["default"] = endpoint
+        try await persist([.put(endpointRow("default", endpoint))])
+    }
+
+    private func importLegacy(_ legacy: LegacyDefaultEvent) async throws {
+        let now = Date()
+        let allowAll = LiveEventAccessControl(ip: IPAccessControl(allow: [IPRange(name: "AllowAll", address: "0.0.0.0", subnetPrefixLength: 0)]))
+        let event = LiveEvent(
+            location: configuration.location, tags: [:], systemData: systemData(created: now, modified: now),
+            properties: LiveEventProperties(
+                description: "Default pass-through live event", 
+                input: LiveEventInput(streamingProtocol: .rtmp, accessControl: allowAll, accessToken: legacy.accessToken),
+                preview: LiveEventPreview(accessControl: allowAll, previewLocator: legacy.previewLocator),
+                encoding: LiveEventEncoding(encodingType: LiveEventEncodingType.none),
+                resourceState: .running, useStaticHostname: true, streamOptions: [.default],
+                created: now, lastModified: now))
+        var stored = event
+        stored.name = legacy.name
+        index(EventEntry(resource: stored))
+        try await persist([.put(eventRow(events[Self.key(legacy.name)]!))])
+        logger.info("imported the default live event", metadata: ["event": "\(legacy.name)"])
+    }
+
+    /// Adds an event to the maps and its token/preview indexes.
+    func index(_ entry: EventEntry) {
+        let key = Self.key(entry.name)
+        events[key] = entry
+        if let token = entry.resource.properties?.input?.accessToken { eventsByToken[Self.key(token)] = key }
+        if let preview = entry.resource.properties?.preview?.previewLocator { eventsByPreviewLocator[Self.key(preview)] = key }
+    }
+
+    func unindex(_ key: String) {
+        guard let entry = events.removeValue(forKey: key) else { return }
+        if let token = entry.resource.properties?.input?.accessToken { eventsByToken[Self.key(token)] = nil }
+        if let preview = entry.resource.properties?.preview?.previewLocator { eventsByPreviewLocator[Self.key(preview)] = nil }
+    }
+
+    // MARK: - Rows
+
+    func eventRow(_ entry: EventEntry) throws(ARMError) -> StoredRow {
+        var stored = entry.resource
+        // What every read recomputes is not stored.
+        stored.properties?.input?.endpoints = nil
+        stored.properties?.preview?.endpoints = nil
+        stored.properties?.provisioningState = nil
+        stored.id = nil
+        stored.type = nil
+        return StoredRow(kind: .liveEvent, name: entry.name, body: try encode(stored),
+                         created: entry.resource.properties?.created ?? Date())
+    }
+
+    func outputRow(eventName: String, _ output: LiveOutput) throws(ARMError) -> StoredRow {
+        var stored = output
+        stored.id = nil
+        stored.type = nil
+        stored.properties?.provisioningState = nil
+        stored.properties?.resourceState = nil
+        return StoredRow(kind: .liveOutput, parent: eventName, name: output.name ?? "", body: try encode(stored),
+                         created: output.properties?.created ?? Date())
+    }
+
+    func assetRow(_ entry: AssetEntry) throws(ARMError) -> StoredRow {
+        var stored = entry.resource
+        stored.id = nil
+        stored.type = nil
+        return StoredRow(kind: .asset, name: entry.name, body: try encode(stored), runtime: try encode(entry.notes),
+                         created: entry.resource.properties?.created ?? Date())
+    }
+
+    func locatorRow(_ locator: StreamingLocator) throws(ARMError) -> StoredRow {
+        var stored = locator
+        stored.id = nil
+        stored.type = nil
+        return StoredRow(kind: .streamingLocator, name: locator.name ?? "", body: try encode(stored),
+                         created: locator.properties?.created ?? Date())
+    }
+
+    func endpointRow(_ name: String, _ endpoint: StreamingEndpoint) throws(ARMError) -> StoredRow {
+        var stored = endpoint
+        stored.id = nil
+        stored.type = nil
+        stored.name = name
+        stored.properties?.hostName = nil
+        return StoredRow(kind: .streamingEndpoint, name: name, body: try encode(stored),
+                         created: endpoint.properties?.created ?? Date())
+    }
+}

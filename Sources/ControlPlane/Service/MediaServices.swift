@@ -1,0 +1,191 @@
+import EventLoop
+import Foundation
+import Live
+import Logging
+import Media
+
+/// What the control plane needs from ingest that it cannot reach itself (Ingest is wired by the appliance).
+public protocol IngestControl: Sendable {
+    /// Closes every encoder session publishing with `accessToken` (its live event stopped or was deleted).
+    func disconnect(accessToken: String, reason: String) async
+}
+
+/// Settings the control plane needs from the appliance's configuration.
+public struct ControlPlaneConfiguration: Sendable {
+    /// Data directory: `edgelive.sqlite` and `assets/` live here.
+    public var dataDirectory: String
+    /// Host (name or address) written into ingest and preview URLs.
+    public var publicHost: String
+    /// Port the RTMP ingest listens on (written into ingest URLs).
+    public var rtmpPort: Int
+    /// Port the origin answers on (preview URLs, the default streaming endpoint's host name).
+    public var httpPort: Int
+    /// `hostName` of streaming endpoints; default `publicHost:httpPort`.
+    public var streamingHostName: String?
+    /// The live window each channel keeps in memory.
+    public var channelConfiguration: ChannelConfiguration
+    /// Region reported for tracked resources created without one.
+    public var location: String
+
+    public init(dataDirectory: String, publicHost: String, rtmpPort: Int, httpPort: Int, streamingHostName: String? = nil,
+                channelConfiguration: ChannelConfiguration = .init(), location: String = "local") {
+        self.dataDirectory = dataDirectory
+        self.publicHost = publicHost
+        self.rtmpPort = rtmpPort
+        self.httpPort = httpPort
+        self.streamingHostName = streamingHostName
+        self.channelConfiguration = channelConfiguration
+        self.location = location
+    }
+
+    /// The host:port viewers use for the origin.
+    public var originHost: String { streamingHostName ?? "\(publicHost):\(httpPort)" }
+}
+
+/// The media services account this box is: every live event, output, asset, locator, policy and streaming
+/// endpoint, their state machines, and their effect on the live pipelines.
+///
+/// The in-memory maps are authoritative while the daemon runs; every change is written through to the
+/// ``ControlStore`` before the API answers, so a restart (or a kill -9) comes back to the same resources and
+/// states. Runs on the event loop's executor, like the channels and the ingest server, so ingest admission
+/// and origin look-ups are synchronous map reads with no thread hop.
+public actor MediaServices {
+    nonisolated let loop: EventLoop
+    public nonisolated var unownedExecutor: UnownedSerialExecutor { loop.unownedExecutor }
+
+    let store: ControlStore
+    var configuration: ControlPlaneConfiguration
+    var logger: Logger
+    var ingest: (any IngestControl)?
+
+    // MARK: State (keys are lower-cased names: ARM names compare without case)
+
+    var events: [String: EventEntry] = [:]
+    /// Lower-cased access token → event key.
+    var eventsByToken: [String: String] = [:]
+    /// Lower-cased preview locator → event key.
+    var eventsByPreviewLocator: [String: String] = [:]
+    var assets: [String: AssetEntry] = [:]
+    var locators: [String: StreamingLocator] = [:]
+    /// Lower-cased locator id (uuid) → locator key.
+    var locatorsByID: [String: String] = [:]
+    var customPolicies: [String: StoredPolicy] = [:]
+    var endpoints: [String: StreamingEndpoint] = [:]
+
+    struct EventEntry {
+        var resource: LiveEvent
+        var channel: LiveChannel?
+        /// Outputs by lower-cased name.
+        var outputs: [String: OutputEntry] = [:]
+        /// The operation running on this event or one of its outputs (one at a time, as the service).
+        var busyWith: String?
+        var name: String { resource.name ?? "" }
+        var state: LiveEventResourceState { resource.properties?.resourceState ?? .stopped }
+    }
+
+    struct OutputEntry {
+        var resource: LiveOutput
+        var name: String { resource.name ?? "" }
+    }
+
+    struct AssetEntry {
+        var resource: Asset
+        var notes: AssetNotes
+        var archive: AssetArchive?
+        var name: String { resource.name ?? "" }
+    }
+
+    /// What the runtime keeps about an asset beside its API document.
+    struct AssetNotes: Codable, Equatable {
+        /// Manifest name of the live output that recorded it (`<manifestName>.ism` in streaming URLs).
+        var manifestName: String?
+        /// Directory of the archive, relative to the data directory.
+        var directory: String
+        /// The live output recording into it now ("event/output"), if any.
+        var recordingOutput: String?
+    }
+
+    struct StoredPolicy: Codable {
+        var resource: StreamingPolicy
+    }
+
+    /// Opens the account: loads every resource from the store, imports the development default event
+    /// on first start, re-starts what was Running and re-attaches live outputs to their archives.
+    public init(loop: EventLoop, store: ControlStore, configuration: ControlPlaneConfiguration, logger: Logger) {
+        self.loop = loop
+        self.store = store
+        self.configuration = configuration
+        var logger = logger
+        logger[metadataKey: "component"] = "control"
+        self.logger = logger
+    }
+
+    /// Lets the control plane disconnect encoders (set by the appliance once ingest exists).
+    public func setIngestControl(_ control: any IngestControl) { ingest = control }
+
+    /// The ports actually bound (a configured 0 means "any free port"), for the URLs resources report.
+    public func setListeningPorts(http: Int, rtmp: Int) {
+        configuration.httpPort = http
+        configuration.rtmpPort = rtmp
+    }
+
+    // MARK: - Helpers shared by the resource files
+
+    static func key(_ name: String) -> String { name.lowercased() }
+
+    static func newUUID() -> String { UUID().uuidString.lowercased() }
+
+    static func newToken() -> String { UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased() }
+
+    func encode<T: Encodable>(_ value: T) throws(ARMError) -> String {
+        do {
+            return String(decoding: try ARMJSON.encode(value), as: UTF8.self)
+        } catch {
+            throw ARMError(status: 500, code: "InternalServerError", message: "cannot encode \(T.self): \(error)")
+        }
+    }
+
+    func decodeStored<T: Decodable>(_ type: T.Type, _ text: String, what: String) throws -> T {
+        do {
+            return try ARMJSON.decoder().decode(type, from: Data(text.utf8))
+        } catch {
+            throw StoreError("stored \(what) cannot be read (\(error)); the database was changed by something other than edgelive")
+        }
+    }
+
+    /// Writes changes through to disk; a failing disk becomes a 500 the client sees (never a silent loss).
+    func persist(_ changes: [StoreChange]) async throws(ARMError) {
+        do {
+            try await store.apply(changes)
+        } catch {
+            logger.error("state not saved", metadata: ["error": "\(error)"])
+            throw ARMError(status: 500, code: "InternalServerError", message: "the change could not be saved: \(error)")
+        }
+    }
+
+    func systemData(created: Date, modified: Date) -> SystemData {
+        SystemData(createdBy: "api-token", createdByType: .key, createdAt: created,
+                   lastModifiedBy: "api-token", lastModifiedByType: .key, lastModifiedAt: modified)
+    }
+
+    /// Records an operation that the handler has already carried out (our state changes complete within the
+    /// request), so pollers find it terminal on the first poll.
+    func finishedOperation(_ family: OperationRecord.Family, resource: String, error: ARMError? = nil) -> OperationRecord {
+        var errorJSON: String?
+        if let error { errorJSON = try? encode(error.error) }
+        return OperationRecord(id: Self.newUUID(), family: family, resource: resource,
+                               status: error == nil ? .succeeded : .failed, errorJSON: errorJSON, created: Date())
+    }
+
+    /// An operation result for `…Operations/{id}`.
+    public func operation(id: String, family: OperationRecord.Family) async throws(ARMError) -> OperationRecord {
+        let record: OperationRecord?
+        do { record = try await store.operation(id: id) } catch {
+            throw ARMError(status: 500, code: "InternalServerError", message: "\(error)")
+        }
+        guard let record, record.family == family else {
+            throw ARMError(status: 404, code: "NotFound", message: "operation '\(id)' is not known (operations are kept for a day)")
+        }
+        return record
+    }
+}
