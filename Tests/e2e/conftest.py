@@ -8,6 +8,7 @@ import socket
 import subprocess
 import tempfile
 import time
+import urllib.error
 import urllib.request
 
 import pytest
@@ -24,10 +25,10 @@ def free_port():
 class Daemon:
     """`edgelive serve` on free ports with its own data directory; parses the URLs it prints."""
 
-    def __init__(self, data_dir, extra_args=()):
+    def __init__(self, data_dir, extra_args=(), expect=("api", "ingest", "hls", "dash"), ports=None):
         self.data_dir = data_dir
-        self.http_port = free_port()
-        self.rtmp_port = free_port()
+        self.http_port, self.rtmp_port, self.api_port = ports or (free_port(), free_port(), free_port())
+        self.expect = set(expect)
         self.extra_args = list(extra_args)
         self.proc = None
         self.urls = {}
@@ -37,7 +38,8 @@ class Daemon:
         self.log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(
             [BIN, "serve", "--data-dir", self.data_dir, "--http-port", str(self.http_port),
-             "--rtmp-port", str(self.rtmp_port), "--public-host", "127.0.0.1", *self.extra_args],
+             "--rtmp-port", str(self.rtmp_port), "--api-port", str(self.api_port), "--public-host", "127.0.0.1",
+             *self.extra_args],
             stdout=subprocess.PIPE, stderr=self.log, text=True)
         deadline = time.time() + timeout
         while time.time() < deadline:
@@ -47,7 +49,7 @@ class Daemon:
             m = re.match(r"^(\w+)\s+(\S+)$", line.strip())
             if m:
                 self.urls[m.group(1)] = m.group(2)
-            if {"ingest", "hls", "dash"} <= self.urls.keys():
+            if self.expect <= self.urls.keys():
                 return self
         raise RuntimeError("edgelive did not print its URLs in time")
 
@@ -58,6 +60,25 @@ class Daemon:
     @property
     def ingest(self):
         return self.urls["ingest"]
+
+    @property
+    def api(self):
+        return self.urls["api"]
+
+    @property
+    def token(self):
+        with open(os.path.join(self.data_dir, "api-token")) as f:
+            return f.read().strip()
+
+    @property
+    def origin(self):
+        return f"http://127.0.0.1:{self.http_port}"
+
+    def kill9(self):
+        self.proc.kill()
+        self.proc.wait()
+        self.proc.stdout.close()
+        self.log.close()
 
     def alive(self):
         return self.proc is not None and self.proc.poll() is None
@@ -122,6 +143,36 @@ def gst_push_cmd(url, seconds, fps=30, reference=None):
 def http_get(url, timeout=10):
     with urllib.request.urlopen(url, timeout=timeout) as r:
         return r.status, dict(r.headers), r.read()
+
+
+def http_status(url, timeout=10):
+    """(status, body text) without raising on 4xx/5xx."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as r:
+            return r.status, r.read().decode(errors="replace")
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode(errors="replace")
+
+
+ARM = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/edgelive/providers/Microsoft.Media/mediaservices/edgelive"
+
+
+def arm(daemon, method, path, body=None, version="2022-11-01", token=None, raw_query=""):
+    """One raw API call; returns (status, headers, parsed JSON or None)."""
+    sep = "&" if "?" in path else "?"
+    url = f"{daemon.api}{ARM}{path}{sep}api-version={version}{raw_query}" if version else f"{daemon.api}{ARM}{path}"
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(url, data=data, method=method)
+    req.add_header("Authorization", f"Bearer {token if token is not None else daemon.token}")
+    if data is not None:
+        req.add_header("Content-Type", "application/json")
+    try:
+        with urllib.request.urlopen(req, timeout=30) as r:
+            text = r.read()
+            return r.status, dict(r.headers), (json.loads(text) if text else None)
+    except urllib.error.HTTPError as e:
+        text = e.read()
+        return e.code, dict(e.headers), (json.loads(text) if text else None)
 
 
 def resolve(base, ref):

@@ -7,8 +7,21 @@ from conftest import BIN, free_port
 
 
 def serve(*args, timeout=20):
+    if "--api-port" not in args:
+        args = (*args, "--api-port", str(free_port()))
     return subprocess.run([BIN, "serve", "--public-host", "127.0.0.1", *args], capture_output=True, text=True,
                           timeout=timeout)
+
+
+def test_api_port_taken(tmp_path):
+    with socket.socket() as s:
+        s.bind(("0.0.0.0", 0))
+        s.listen()
+        taken = s.getsockname()[1]
+        r = serve("--data-dir", str(tmp_path / "d"), "--http-port", str(free_port()), "--rtmp-port", str(free_port()),
+                  "--api-port", str(taken))
+    assert r.returncode != 0
+    assert "control API" in r.stderr and "--api-port" in r.stderr, r.stderr
 
 
 def test_http_port_taken(tmp_path):

@@ -1,0 +1,108 @@
+"""State and archives survive a daemon restart and a kill -9 in the middle of a stream."""
+import subprocess
+import time
+
+from conftest import (Daemon, arm, count_frames_file, download_track, ffmpeg_push, ffmpeg_push_cmd, hls_media_playlists,
+                      http_status, parse_media_playlist)
+
+ALLOW_ALL = {"ip": {"allow": [{"name": "all", "address": "0.0.0.0", "subnetPrefixLength": 0}]}}
+
+
+def create_workflow(d, event="dur", asset="durasset", output="durout", locator="durloc"):
+    code, _, body = arm(d, "PUT", f"/liveEvents/{event}?autoStart=true", {
+        "location": "local",
+        "properties": {"input": {"streamingProtocol": "RTMP", "accessControl": ALLOW_ALL},
+                       "preview": {"accessControl": ALLOW_ALL}}})
+    assert code == 201, body
+    ingest = body["properties"]["input"]["endpoints"][0]["url"] + "/cam"
+    assert arm(d, "PUT", f"/assets/{asset}", {"properties": {}}, version="2023-01-01")[0] == 201
+    code, _, body = arm(d, "PUT", f"/liveEvents/{event}/liveOutputs/{output}", {
+        "properties": {"assetName": asset, "archiveWindowLength": "PT30M", "manifestName": "prog"}})
+    assert code == 201, body
+    code, _, body = arm(d, "PUT", f"/streamingLocators/{locator}", {
+        "properties": {"assetName": asset, "streamingPolicyName": "Predefined_ClearStreamingOnly"}}, version="2023-01-01")
+    assert code == 201, body
+    hls = f"{d.origin}/{body['properties']['streamingLocatorId']}/prog.ism/manifest(format=m3u8-cmaf)"
+    return ingest, hls
+
+
+def video_segments(hls):
+    for url, kind in hls_media_playlists(hls):
+        if kind == "video":
+            return parse_media_playlist(url)
+    raise AssertionError("no video playlist")
+
+
+def start_times(segments):
+    return [int(u.split("=")[-1].split(",")[0]) for u, _, _ in segments]
+
+
+def test_restart_keeps_events_outputs_locators(tmp_path):
+    data = str(tmp_path / "data")
+    d = Daemon(data).start()
+    try:
+        ingest, hls = create_workflow(d)
+        r = ffmpeg_push(ingest, 8)
+        assert r.returncode == 0, r.stderr
+        _, before, _ = video_segments(hls)
+        assert before
+    finally:
+        d.stop()
+    assert d.proc.returncode == 0
+
+    again = Daemon(data, ports=(d.http_port, d.rtmp_port, d.api_port)).start()
+    try:
+        code, _, event = arm(again, "GET", "/liveEvents/dur")
+        assert code == 200 and event["properties"]["resourceState"] == "Running", event
+        assert event["properties"]["input"]["endpoints"][0]["url"] + "/cam" == ingest, "ingest URL must be stable"
+        code, _, outputs = arm(again, "GET", "/liveEvents/dur/liveOutputs")
+        assert [o["name"] for o in outputs["value"]] == ["durout"]
+        assert arm(again, "GET", "/streamingLocators/durloc", version="2023-01-01")[0] == 200
+        # The archive from before the restart is still listed, and a new push on the same URL appends to it.
+        _, after_restart, _ = video_segments(hls)
+        assert start_times(after_restart) == start_times(before)
+        r = ffmpeg_push(ingest, 6)
+        assert r.returncode == 0, r.stderr
+        _, after_push, text = video_segments(hls)
+        assert len(after_push) > len(before)
+        assert "#EXT-X-DISCONTINUITY" in text
+        assert start_times(after_push)[:len(before)] == start_times(before)
+    finally:
+        again.stop()
+    assert again.proc.returncode == 0
+
+
+def test_kill9_mid_stream_loses_at_most_the_fragment_in_flight(tmp_path):
+    data = str(tmp_path / "data")
+    d = Daemon(data).start()
+    seconds = 30
+    push = None
+    try:
+        ingest, hls = create_workflow(d)
+        push = subprocess.Popen(ffmpeg_push_cmd(ingest, seconds), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        time.sleep(13)
+        # Every fragment listed just before the kill was complete; all of them must come back.
+        _, listed, _ = video_segments(hls)
+        assert len(listed) >= 4, listed
+        d.kill9()
+    finally:
+        if push:
+            push.kill()
+            push.wait()
+    again = Daemon(data, ports=(d.http_port, d.rtmp_port, d.api_port)).start()
+    try:
+        _, recovered, _ = video_segments(hls)
+        assert set(start_times(listed)) <= set(start_times(recovered)), "a committed fragment was lost"
+        # The recovered asset becomes VOD and decodes.
+        code, _, _ = arm(again, "DELETE", "/liveEvents/dur/liveOutputs/durout")
+        assert code in (200, 202)
+        for url, kind in hls_media_playlists(hls):
+            init, segments, text = parse_media_playlist(url)
+            assert "#EXT-X-ENDLIST" in text
+            frames, pts = count_frames_file(download_track(init, [u for u, _, _ in segments], f"{data}-{kind}.mp4"))
+            assert frames > 0
+            if kind == "video":
+                assert frames >= len(listed) * 60, (frames, len(listed))
+    finally:
+        again.stop()
+    assert again.proc.returncode == 0
