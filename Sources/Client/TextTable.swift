@@ -62,7 +62,7 @@ public struct KeyValueBlock: Sendable, Equatable {
 
     /// The block as text ending with a newline.
     public func render() -> String {
-        let width = (entries.map(\.key.count).max() ?? 0) + 2
+        let width = (entries.map(\.key.count).max() ?? 0) + 3
         var text = ""
         for entry in entries {
             for (index, value) in entry.values.enumerated() {

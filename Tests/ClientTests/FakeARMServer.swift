@@ -130,3 +130,25 @@ func runningEvent(_ name: String) -> LiveEvent {
                 encoding: LiveEventEncoding(encodingType: .passthroughStandard),
                 provisioningState: "Succeeded", resourceState: .running))
 }
+
+/// The fake server on a loop of its own, for code that creates its own client loop (`ClientRunner`).
+final class FakeARMHost {
+    let loop: EventLoop
+    private var server: HTTPServer?
+
+    init() throws { loop = try EventLoop(name: "fake-arm") }
+
+    /// Starts serving `fake` on an ephemeral port and returns the port.
+    func start(_ fake: FakeARMServer) async throws -> Int {
+        let server = HTTPServer(loop: loop, responder: HTTPClosureResponder { request, body in await fake.respond(to: request, body: body) },
+                                configuration: HTTPServer.Configuration(host: "127.0.0.1", port: 0))
+        self.server = server
+        return try await server.start()
+    }
+
+    /// Stops the server and proves the loop closed cleanly.
+    func stop() async throws {
+        await server?.stop()
+        try loop.shutdown()
+    }
+}

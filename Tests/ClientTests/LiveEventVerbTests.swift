@@ -93,11 +93,11 @@ import Testing
         fake.on("GET", "/liveEvents/news", FakeARMServer.json(runningEvent("news")))
         let output = try await withFakeARM(fake) { client in try await client.showEvent("news") }
         let lines = output.standardOutput.split(separator: "\n").map(String.init)
-        #expect(lines.first == "Name:         news")
-        #expect(lines.contains("State:        Running"))
-        #expect(lines.contains("Access token: 0123456789abcdef0123456789abcdef"))
-        #expect(lines.contains("Ingest:       rtmp://box:1935/live/0123456789abcdef0123456789abcdef  (RTMP)"))
-        #expect(lines.contains("              http://box:8080/3f1c/preview.ism/manifest(format=m3u8-cmaf)"))
+        #expect(lines.first == "Name:          news")
+        #expect(lines.contains("State:         Running"))
+        #expect(lines.contains("Access token:  0123456789abcdef0123456789abcdef"))
+        #expect(lines.contains("Ingest:        rtmp://box:1935/live/0123456789abcdef0123456789abcdef  (RTMP)"))
+        #expect(lines.contains("               http://box:8080/3f1c/preview.ism/manifest(format=m3u8-cmaf)"))
     }
 
     @Test func stopSendsRemoveOutputsAndShowsTheEventAfterTheOperation() async throws {
@@ -114,7 +114,7 @@ import Testing
             "GET /liveEvents/news?api-version=2022-11-01",
         ])
         #expect(fake.requests.first?.body == #"{"removeOutputsOnStop":true}"#)
-        #expect(output.standardOutput.contains("State:        Stopped"))
+        #expect(output.standardOutput.contains("State:         Stopped"))
     }
 
     @Test func startAndResetPostWithoutABodyAndAcceptASynchronousAnswer() async throws {
