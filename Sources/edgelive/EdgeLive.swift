@@ -1,5 +1,6 @@
 import Appliance
 import ArgumentParser
+import Client
 import Foundation
 
 /// `edgelive` — the daemon and its command-line client in one binary. Parsing and dispatch only.
@@ -8,7 +9,8 @@ struct EdgeLive: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "edgelive",
         abstract: "A live-streaming appliance: RTMP ingest, HLS and DASH origin.",
-        subcommands: [Serve.self])
+        discussion: ClientRunner.exitCodeHelp,
+        subcommands: [Serve.self, EventCommand.self, OutputCommand.self, AssetCommand.self, LocatorCommand.self, EndpointCommand.self])
 }
 
 struct Serve: AsyncParsableCommand {

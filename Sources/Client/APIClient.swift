@@ -1,2 +1,0 @@
-/// Placeholder until the CLI client lands; keeps the target buildable.
-enum ClientPlaceholder {}
