@@ -1,0 +1,56 @@
+"""The `edgelive` command-line client against the real daemon: verbs, tables, --json, exit codes."""
+import json
+import subprocess
+
+from conftest import BIN, ffmpeg_push, http_status
+
+
+def cli(daemon, *args, token=True):
+    cmd = [BIN, *args, "--api", daemon.api]
+    if token:
+        cmd += ["--data-dir", daemon.data_dir]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+
+
+def test_cli_live_workflow(daemon):
+    r = cli(daemon, "event", "create", "clinews", "--description", "from the CLI")
+    assert r.returncode == 0, r.stderr
+    r = cli(daemon, "event", "show", "clinews", "--json")
+    assert r.returncode == 0, r.stderr
+    event = json.loads(r.stdout)
+    assert event["properties"]["resourceState"] == "Running"
+    ingest = event["properties"]["input"]["endpoints"][0]["url"]
+
+    r = cli(daemon, "event", "list")
+    assert r.returncode == 0 and "clinews" in r.stdout and "Running" in r.stdout, r.stdout
+
+    r = cli(daemon, "output", "create", "clinews", "cliout", "--asset", "cliasset", "--archive-window", "PT10M",
+            "--manifest-name", "show")
+    assert r.returncode == 0, r.stderr
+    r = cli(daemon, "locator", "create", "cliloc", "--asset", "cliasset")
+    assert r.returncode == 0, r.stderr
+    push = ffmpeg_push(ingest + "/cam", 6)
+    assert push.returncode == 0, push.stderr
+    r = cli(daemon, "locator", "paths", "cliloc")
+    assert r.returncode == 0, r.stderr
+    urls = [w for w in r.stdout.split() if w.startswith("http://") and "m3u8-cmaf" in w]
+    assert urls, r.stdout
+    assert http_status(urls[0])[0] == 200
+
+    # Exit codes scripts rely on.
+    assert cli(daemon, "event", "show", "nosuchevent").returncode == 2
+    r = cli(daemon, "event", "stop", "clinews")
+    assert r.returncode == 3 and "remove" in r.stderr.lower(), r.stderr
+    assert cli(daemon, "event", "list", "--token", "wrong-token-wrong-token", token=False).returncode == 4
+    r = subprocess.run([BIN, "event", "list", "--api", "http://127.0.0.1:1", "--token", "x"], capture_output=True,
+                       text=True, timeout=30)
+    assert r.returncode == 5 and "edgelive serve" in r.stderr, r.stderr
+
+    assert cli(daemon, "output", "delete", "clinews", "cliout").returncode == 0
+    assert cli(daemon, "event", "stop", "clinews").returncode == 0
+    assert cli(daemon, "event", "delete", "clinews").returncode == 0
+    r = cli(daemon, "asset", "list")
+    assert r.returncode == 0 and "cliasset" in r.stdout
+    assert cli(daemon, "locator", "delete", "cliloc").returncode == 0
+    assert http_status(urls[0])[0] == 404
+    assert cli(daemon, "endpoint", "show").returncode == 0
