@@ -28,7 +28,11 @@ actor ChannelRegistry: LocatorResolver, IngestResolver {
         byToken[accessToken.lowercased()]
     }
 
-    nonisolated func ingestChannel(accessToken: String) -> LiveChannel? {
-        assumeIsolated { $0.channel(accessToken: accessToken) }
+    /// The default event admits every address; per-event allow lists and states come with the control plane.
+    nonisolated func admitIngest(accessToken: String, remoteAddress: String) -> IngestAdmission {
+        guard let channel = assumeIsolated({ $0.channel(accessToken: accessToken) }) else {
+            return .refuse(code: IngestRefusalCode.unknownAccessToken, reason: "no live event has access token '\(accessToken)'")
+        }
+        return .accept(channel)
     }
 }
