@@ -17,6 +17,10 @@ final class RTMPIngestConnection: @unchecked Sendable {
     private var session = RTMPServerSession()
     private var connectApp: String?
     private var channel: LiveChannel?
+    /// The access token this connection was admitted with (for ``RTMPIngestServer/disconnect(accessToken:reason:)``).
+    private(set) var accessToken: String?
+    /// Why the session is ending, when we decided it before the session's `.close` action arrives (a refusal).
+    private var pendingEndReason: IngestEndReason?
     /// Streams this connection publishes, by RTMP message stream id.
     private var publishing: [String: RTMPIngestPath] = [:]
     private var closed = false
@@ -43,15 +47,19 @@ final class RTMPIngestConnection: @unchecked Sendable {
             // Encoders often reset the socket right after unpublishing: only an error while a stream is
             // still being published is worth a warning.
             if let error, !error.isEndOfFile, !publishing.isEmpty {
-                finish(reason: "connection error: \(error)")
+                finish(reason: .connectionLost("connection error: \(error)"))
             } else {
-                finish(reason: nil)
+                finish(reason: pendingEndReason ?? .clientTerminated)
             }
         })
     }
 
-    /// Ends the connection from our side (shutdown, takeover, idle).
-    func terminate(reason: String) {
+    /// The encoder's IP address without port (empty when unknown) and its port.
+    var remoteAddress: String { tcp.peerAddress ?? "" }
+    var remotePort: Int { tcp.peerPort }
+
+    /// Ends the connection from our side (shutdown, takeover, idle, live event stopped).
+    func terminate(reason: IngestEndReason) {
         finish(reason: reason)
     }
 
@@ -72,11 +80,11 @@ final class RTMPIngestConnection: @unchecked Sendable {
             case let .metadata(streamName, values):
                 handleMetadata(streamName: streamName, values)
             case .unpublish(let streamName):
-                if publishing.removeValue(forKey: streamName) != nil, let channel {
-                    channel.assumeIsolated { $0.endSession(stream: streamName) }
+                if let path = publishing.removeValue(forKey: streamName), let channel {
+                    channel.assumeIsolated { $0.endSession(stream: path.streamName, reason: .clientTerminated) }
                 }
             case .close(let reason):
-                finish(reason: "protocol error: \(reason)")
+                finish(reason: pendingEndReason ?? .protocolError("protocol error: \(reason)"))
             }
         }
     }
@@ -86,21 +94,32 @@ final class RTMPIngestConnection: @unchecked Sendable {
         do {
             let (token, _) = try RTMPIngestPath.parseApp(request.app)
             if let token {
-                guard let channel = server.assumeIsolated({ $0.resolve(accessToken: token) }) else {
-                    refuseConnect("unknown access token '\(token)' (MPE_RTMP_APPID_AUTH_FAILURE)")
+                switch admit(accessToken: token) {
+                case .accept(let channel):
+                    self.channel = channel
+                    accessToken = token
+                case let .refuse(code, reason):
+                    refuseConnect(code: code, reason: reason)
                     return
                 }
-                self.channel = channel
             }
             perform(session.acceptConnect())
         } catch {
-            refuseConnect("\(error.description) (\(error.code))")
+            refuseConnect(code: error.code, reason: error.description)
         }
     }
 
-    private func refuseConnect(_ why: String) {
-        logger.warning("RTMP connect refused: \(why)", metadata: ["app": "\(connectApp ?? "")"])
-        perform(session.rejectConnect(description: why))
+    private func admit(accessToken token: String) -> IngestAdmission {
+        let address = remoteAddress
+        return server.assumeIsolated { $0.admit(accessToken: token, remoteAddress: address) }
+    }
+
+    /// Logs the refusal with its code, reason and peer; the encoder gets `CODE: reason` in the `_error`.
+    private func refuseConnect(code: String, reason: String) {
+        logger.warning("RTMP encoder refused at connect", metadata: [
+            "code": "\(code)", "reason": "\(reason)", "peer": "\(tcp.peerDescription)", "app": "\(connectApp ?? "")"])
+        pendingEndReason = IngestEndReason(code: code, message: reason)
+        perform(session.rejectConnect(description: "\(code): \(reason)"))
     }
 
     private func handlePublish(_ request: RTMPPublishRequest) {
@@ -109,19 +128,27 @@ final class RTMPIngestConnection: @unchecked Sendable {
         do {
             path = try RTMPIngestPath.parse(app: connectApp ?? "", streamName: name)
         } catch {
-            refusePublish(request, code: "NetStream.Publish.BadName", why: "\(error.description) (\(error.code))")
+            refusePublish(request, status: "NetStream.Publish.BadName", code: error.code, reason: error.description)
             return
         }
-        if channel == nil { channel = server.assumeIsolated { $0.resolve(accessToken: path.accessToken) } }
-        guard let channel else {
-            refusePublish(request, code: "NetStream.Publish.BadName", why: "unknown access token '\(path.accessToken)' (MPE_RTMP_APPID_AUTH_FAILURE)")
-            return
+        if channel == nil {
+            switch admit(accessToken: path.accessToken) {
+            case .accept(let admitted):
+                channel = admitted
+                accessToken = path.accessToken
+            case let .refuse(code, reason):
+                let status = code == IngestRefusalCode.unknownAccessToken ? "NetStream.Publish.BadName" : "NetStream.Publish.Denied"
+                refusePublish(request, status: status, code: code, reason: reason)
+                return
+            }
         }
+        guard let channel else { return }
         publishing[request.streamName] = path
         server.assumeIsolated { $0.claim(channel: channel, stream: path.streamName, by: self) }
         logger.info("publishing", metadata: ["channel": "\(channel.name)", "stream": "\(path.streamName)"])
+        let address = remoteAddress, port = remotePort
         channel.assumeIsolated { channel in
-            channel.beginSession(stream: path.streamName)
+            channel.beginSession(stream: path.streamName, remoteAddress: address, remotePort: port)
             if let v = path.parameters["videodatarate"].flatMap(Double.init) {
                 channel.declareBitrate(stream: path.streamName, kind: .video, bitsPerSecond: Int(v * 1000))
             }
@@ -132,9 +159,12 @@ final class RTMPIngestConnection: @unchecked Sendable {
         perform(session.acceptPublish(streamID: request.streamID))
     }
 
-    private func refusePublish(_ request: RTMPPublishRequest, code: String, why: String) {
-        logger.warning("RTMP publish refused: \(why)", metadata: ["stream": "\(request.streamName)"])
-        perform(session.rejectPublish(streamID: request.streamID, code: code, description: why))
+    /// Logs the refusal with its code, reason and peer; the encoder gets `status` with `CODE: reason`.
+    private func refusePublish(_ request: RTMPPublishRequest, status: String, code: String, reason: String) {
+        logger.warning("RTMP encoder refused at publish", metadata: [
+            "code": "\(code)", "reason": "\(reason)", "peer": "\(tcp.peerDescription)", "stream": "\(request.streamName)"])
+        pendingEndReason = IngestEndReason(code: code, message: reason)
+        perform(session.rejectPublish(streamID: request.streamID, code: status, description: "\(code): \(reason)"))
     }
 
     private func handleMedia(streamName: String, _ event: RTMPMediaEvent) {
@@ -151,7 +181,7 @@ final class RTMPIngestConnection: @unchecked Sendable {
                 case .aac: configuration = .aac(try AudioSpecificConfig(bytes: bytes))
                 }
             } catch {
-                finish(reason: "unusable \(codec.rawValue) sequence header on '\(path.streamName)': \(error)")
+                finish(reason: .codecNotSupported("unusable \(codec.rawValue) sequence header on '\(path.streamName)': \(error)"))
                 return
             }
             channel.assumeIsolated { $0.configure(stream: path.streamName, codec: configuration) }
@@ -173,19 +203,21 @@ final class RTMPIngestConnection: @unchecked Sendable {
 
     // MARK: - Ending
 
-    private func finish(reason: String?) {
+    private func finish(reason: IngestEndReason) {
         guard !closed else { return }
         closed = true
         if let channel {
             for path in publishing.values {
-                channel.assumeIsolated { $0.endSession(stream: path.streamName) }
+                channel.assumeIsolated { $0.endSession(stream: path.streamName, reason: reason) }
             }
         }
         publishing.removeAll()
-        if let reason {
-            logger.warning("RTMP session ended: \(reason)")
-        } else {
+        if reason.isNormal {
             logger.info("RTMP session ended by the encoder")
+        } else if reason == pendingEndReason {
+            logger.debug("RTMP connection closed after the refusal", metadata: ["code": "\(reason.code)"])
+        } else {
+            logger.warning("RTMP session ended", metadata: ["code": "\(reason.code)", "reason": "\(reason.message)"])
         }
         // Flush what is queued (an `_error` or `onStatus` explaining a refusal) before closing.
         let tcp = self.tcp

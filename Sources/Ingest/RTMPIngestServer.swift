@@ -58,7 +58,7 @@ public actor RTMPIngestServer {
         sweepTimer = nil
         server?.close()
         server = nil
-        for connection in connections.values { connection.terminate(reason: "server shutting down") }
+        for connection in connections.values { connection.terminate(reason: .serverShutdown) }
         connections.removeAll()
     }
 
@@ -80,17 +80,36 @@ public actor RTMPIngestServer {
         let key = PublisherKey(channel: ObjectIdentifier(channel), stream: stream)
         if let previous = publishers[key], previous != ObjectIdentifier(connection), let old = connections[previous] {
             logger.notice("a new publisher took over the stream", metadata: ["channel": "\(channel.name)", "stream": "\(stream)"])
-            old.terminate(reason: "replaced by a new publisher of '\(stream)'")
+            old.terminate(reason: .replaced(stream: stream))
         }
         publishers[key] = ObjectIdentifier(connection)
     }
 
-    func resolve(accessToken: String) -> LiveChannel? { resolver.ingestChannel(accessToken: accessToken) }
+    func admit(accessToken: String, remoteAddress: String) -> IngestAdmission {
+        resolver.admitIngest(accessToken: accessToken, remoteAddress: remoteAddress)
+    }
+
+    /// Ends every connection admitted with `accessToken` (compared ignoring case), e.g. when its live event
+    /// stops; each published stream ends with `reason`. Returns how many connections were closed.
+    @discardableResult
+    public func disconnect(accessToken: String, reason: IngestEndReason = .eventStopped) -> Int {
+        let token = accessToken.lowercased()
+        let matching = connections.values.filter { $0.accessToken?.lowercased() == token }
+        for connection in matching {
+            logger.notice("disconnecting the encoder", metadata: [
+                "peer": "\(connection.tcp.peerDescription)", "code": "\(reason.code)", "reason": "\(reason.message)"])
+            connection.terminate(reason: reason)
+        }
+        return matching.count
+    }
+
+    /// Connections open now (accepted and not yet closed).
+    public var connectionCount: Int { connections.count }
 
     private func sweepIdle() {
         let now = loop.nowMilliseconds
         for connection in connections.values where now &- connection.lastActivity > idleTimeoutMilliseconds {
-            connection.terminate(reason: "no data for \(idleTimeoutMilliseconds / 1000) s (MPE_RTMP_SESSION_IDLE_TIMEOUT)")
+            connection.terminate(reason: .idleTimeout(seconds: Int(idleTimeoutMilliseconds / 1000)))
         }
     }
 }

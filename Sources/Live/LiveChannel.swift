@@ -25,6 +25,7 @@ public actor LiveChannel {
     /// Longest video fragment seen (seconds): the GOP, for target durations.
     private var nominalFragmentDuration: Double = 0
     public private(set) var stats = ChannelStats()
+    private var ingestTelemetry = ChannelTelemetry()
 
     /// - Parameters:
     ///   - executor: the event loop's executor.
@@ -50,14 +51,18 @@ public actor LiveChannel {
 
     // MARK: - Ingest side
 
-    public func beginSession(stream: String) {
+    /// An encoder started publishing `stream`; its address (no port) and port go into the BeginIngest event.
+    public func beginSession(stream: String, remoteAddress: String? = nil, remotePort: Int? = nil) {
+        ingestTelemetry.beginIngest(stream: stream, remoteAddress: remoteAddress, remotePort: remotePort, now: clock())
         pipeline.beginSession(stream: stream)
         stats.sessionsStarted += 1
         logger.info("encoder started publishing", metadata: ["stream": "\(stream)"])
     }
 
-    public func endSession(stream: String) {
+    /// The encoder of `stream` went away for `reason` (the ingestion's endReason).
+    public func endSession(stream: String, reason: IngestEndReason = .clientTerminated) {
         handle(pipeline.endSession(stream: stream))
+        ingestTelemetry.endIngest(stream: stream, reason: reason, now: clock())
         logger.info("encoder stopped publishing", metadata: ["stream": "\(stream)"])
     }
 
@@ -65,6 +70,7 @@ public actor LiveChannel {
     public func declareBitrate(stream: String, kind: MediaKind, bitsPerSecond: Int) {
         guard bitsPerSecond > 0 else { return }
         declaredBitrates[TrackKey(stream: stream, kind: kind)] = bitsPerSecond
+        ingestTelemetry.declareBitrate(TrackKey(stream: stream, kind: kind), bitsPerSecond: bitsPerSecond)
     }
 
     public func configure(stream: String, codec: CodecConfiguration) {
@@ -73,7 +79,10 @@ public actor LiveChannel {
 
     public func ingest(stream: String, frame: MediaFrame) {
         stats.framesIn += 1
-        handle(pipeline.ingest(stream: stream, frame: frame, now: clock()))
+        let now = clock()
+        ingestTelemetry.frame(TrackKey(stream: stream, kind: frame.kind), byteCount: frame.data.count,
+                              decodeTime: frame.decodeTime, timescale: frame.timescale, now: now)
+        handle(pipeline.ingest(stream: stream, frame: frame, now: now))
     }
 
     private func handle(_ events: [PipelineEvent]) {
@@ -94,11 +103,13 @@ public actor LiveChannel {
                 store(fragment)
             case let .discontinuity(stream, previousEnd, newStart, reason):
                 stats.discontinuities += 1
+                ingestTelemetry.discontinuity(stream: stream, previousEnd: previousEnd, newStart: newStart, now: clock())
                 logger.notice("timeline discontinuity", metadata: [
                     "stream": "\(stream)", "reason": "\(reason)",
                     "gap_ms": "\((newStart - previousEnd) / 10_000)"])
             case let .dropped(key, reason, count):
                 stats.framesDropped += count
+                ingestTelemetry.dropped(key, reason: reason, count: count, now: clock())
                 logger.debug("dropped input", metadata: ["track": "\(key)", "reason": "\(reason.rawValue)"])
             }
         }
@@ -113,6 +124,7 @@ public actor LiveChannel {
             guard let codec = pipeline.codec(for: key) else { return }
             info = makeTrackInfo(key: key, codec: codec, firstFragment: fragment)
             window.setTrack(key, info: info, initSegment: CMAFWriter.initSegment(for: info))
+            ingestTelemetry.publishTrack(key, trackID: info.trackID, bitrate: info.bitrate)
             logger.info("track published", metadata: ["track": "\(key)", "name": "\(info.name)", "bitrate": "\(info.bitrate)"])
         }
         let bytes = CMAFWriter.mediaSegment(track: info, sequenceNumber: UInt32(truncatingIfNeeded: fragment.segment.sequenceNumber),
@@ -122,6 +134,7 @@ public actor LiveChannel {
             nominalFragmentDuration = max(nominalFragmentDuration, Double(fragment.segment.duration) / Double(MediaTime.ticksPerSecond))
         }
         stats.fragmentsOut += 1
+        ingestTelemetry.fragmentStored(key, segment: fragment.segment, now: clock())
         stats.bytesOut += bytes.count
         if let arrival = fragment.lastSampleArrival {
             // From the fragment's last byte arriving at ingest to the fragment being listed (playlists
@@ -172,6 +185,20 @@ public actor LiveChannel {
     }
 
     public var activeStreams: [String] { pipeline.activeStreams }
+
+    // MARK: - Telemetry
+
+    /// Ingest telemetry as of now (the channel's clock): health, ingestion, per-track figures, stream events.
+    public func telemetry() -> ChannelTelemetrySnapshot {
+        ingestTelemetry.snapshot(now: clock())
+    }
+
+    /// Records a refused encoder (StreamEvent/InvalidConnection), e.g. an address outside the allow list.
+    public func recordInvalidConnection(code: String, reason: String, streamName: String? = nil,
+                                        remoteAddress: String? = nil, remotePort: Int? = nil) {
+        ingestTelemetry.invalidConnection(code: code, reason: reason, streamName: streamName,
+                                          remoteAddress: remoteAddress, remotePort: remotePort, now: clock())
+    }
 }
 
 /// Running totals for status and logs.
