@@ -1,4 +1,5 @@
 import EventLoop
+import HTTP
 import Ingest
 import Live
 import Origin
@@ -20,8 +21,11 @@ actor ChannelRegistry: LocatorResolver, IngestResolver {
         byLocator[previewLocator.lowercased(), default: [:]]["preview"] = channel
     }
 
-    func channel(locatorID: String, manifestName: String) -> LiveChannel? {
-        byLocator[locatorID.lowercased()]?[manifestName.lowercased()]
+    func resolve(locatorID: String, manifestName: String, request: HTTPRequest) -> LocatorResolution {
+        guard let channel = byLocator[locatorID.lowercased()]?[manifestName.lowercased()] else {
+            return .refused(status: 404, message: "no streaming locator '\(locatorID)' publishes '\(manifestName).ism'")
+        }
+        return .source(channel)
     }
 
     func channel(accessToken: String) -> LiveChannel? {
