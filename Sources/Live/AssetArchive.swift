@@ -169,6 +169,11 @@ public actor AssetArchive: MediaSource {
         logger.info("recording stopped; the archive is on-demand", metadata: ["fragments": "\(fragmentCount)"])
     }
 
+    /// Returns once every fragment queued so far is written (or has failed); for tests and orderly shutdown.
+    public func flush() async {
+        await waitUntilIdle()
+    }
+
     /// Removes the asset directory and everything in it (asset deletion reclaims storage).
     public func deleteStorage() async throws(ArchiveError) {
         if let channel {
