@@ -11,8 +11,9 @@ import Media
 /// connections and origin requests reach it without a thread hop, and libuv callbacks may enter it with
 /// `assumeIsolated`. All work here is bounded and non-blocking: a fragment is serialised once when it
 /// closes and then only copied out by reference.
-public actor LiveChannel {
+public actor LiveChannel: MediaSource {
     public nonisolated let name: String
+    public nonisolated var sourceDescription: String { "live event '\(name)'" }
     private nonisolated let executor: UnownedSerialExecutor
     public nonisolated var unownedExecutor: UnownedSerialExecutor { executor }
 
@@ -26,6 +27,8 @@ public actor LiveChannel {
     private var nominalFragmentDuration: Double = 0
     public private(set) var stats = ChannelStats()
     private var ingestTelemetry = ChannelTelemetry()
+    /// Archive writers, called in registration order as each fragment closes.
+    private var fragmentSinks: [(id: String, sink: @Sendable (ArchivableFragment) -> Void)] = []
 
     /// - Parameters:
     ///   - executor: the event loop's executor.
@@ -130,6 +133,10 @@ public actor LiveChannel {
         let bytes = CMAFWriter.mediaSegment(track: info, sequenceNumber: UInt32(truncatingIfNeeded: fragment.segment.sequenceNumber),
                                             samples: fragment.samples)
         window.append(key, segment: fragment.segment, bytes: bytes)
+        if !fragmentSinks.isEmpty, let initSegment = window.initSegment(for: key) {
+            let archivable = ArchivableFragment(track: info, initSegment: initSegment, segment: fragment.segment, bytes: bytes)
+            for entry in fragmentSinks { entry.sink(archivable) }
+        }
         if key.kind == .video {
             nominalFragmentDuration = max(nominalFragmentDuration, Double(fragment.segment.duration) / Double(MediaTime.ticksPerSecond))
         }
@@ -164,6 +171,24 @@ public actor LiveChannel {
                          codec: codec, bitrate: bitrate)
     }
 
+    // MARK: - Fragment sinks
+
+    /// Registers (or replaces) a sink called on this channel's executor each time a fragment closes.
+    ///
+    /// The sink runs synchronously inside ingest, so it must only enqueue (never block or wait for I/O).
+    public func addFragmentSink(_ id: String, _ sink: @escaping @Sendable (ArchivableFragment) -> Void) {
+        if let index = fragmentSinks.firstIndex(where: { $0.id == id }) {
+            fragmentSinks[index].sink = sink
+        } else {
+            fragmentSinks.append((id, sink))
+        }
+    }
+
+    /// Removes a sink; fragments closing afterwards are no longer handed to it.
+    public func removeFragmentSink(_ id: String) {
+        fragmentSinks.removeAll { $0.id == id }
+    }
+
     // MARK: - Origin side
 
     /// The presentation as it stands, for manifest builders.
@@ -180,7 +205,7 @@ public actor LiveChannel {
         window.initSegment(trackName: trackName, bitrate: bitrate)
     }
 
-    public func fragment(trackName: String, bitrate: Int, time: Int64) -> LiveWindow.Lookup {
+    public func fragment(trackName: String, bitrate: Int, time: Int64) -> FragmentLookup {
         window.fragment(trackName: trackName, bitrate: bitrate, time: time)
     }
 

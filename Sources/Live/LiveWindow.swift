@@ -79,20 +79,14 @@ public struct LiveWindow: Sendable {
         }
     }
 
+    public func initSegment(for key: TrackKey) -> [UInt8]? { tracks[key]?.initSegment }
+
     public func initSegment(trackName: String, bitrate: Int) -> [UInt8]? {
         key(trackName: trackName, bitrate: bitrate).flatMap { tracks[$0]?.initSegment }
     }
 
-    public enum Lookup: Sendable, Equatable {
-        case found([UInt8])
-        /// Inside the track's span but no fragment starts there.
-        case noSuchFragment
-        /// Before the window (evicted).
-        case outsideWindow
-        /// After the live edge: not produced yet.
-        case beyondLiveEdge
-        case unknownTrack
-    }
+    /// Kept for callers written before ``FragmentLookup`` was shared with archives.
+    public typealias Lookup = FragmentLookup
 
     public func fragment(trackName: String, bitrate: Int, time: Int64) -> Lookup {
         guard let key = key(trackName: trackName, bitrate: bitrate), let track = tracks[key] else { return .unknownTrack }
