@@ -122,7 +122,7 @@ public enum Appliance {
 struct RTMPIngestControl: IngestControl {
     let server: RTMPIngestServer
     func disconnect(accessToken: String, reason: String) async {
-        await server.disconnect(accessToken: accessToken, reason: reason)
+        _ = await server.disconnect(accessToken: accessToken, reason: .eventStopped)
     }
 }
 

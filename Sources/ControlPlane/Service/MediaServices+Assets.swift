@@ -105,7 +105,7 @@ extension MediaServices {
     private func openArchiveIfPresent(_ entry: AssetEntry) async -> AssetArchive? {
         let directory = (configuration.dataDirectory as NSString).appendingPathComponent(entry.notes.directory)
         guard FileManager.default.fileExists(atPath: directory) else { return nil }
-        return try? await AssetArchive.open(directory: directory, executor: loop.unownedExecutor, logger: logger)
+        return try? await AssetArchive.open(directory: directory, loop: loop, logger: logger)
     }
 
     public func assetStreamingLocators(_ name: String) throws(ARMError) -> ListStreamingLocatorsResponse {

@@ -153,7 +153,7 @@ extension MediaServices {
         if let archive = entry.archive { return archive }
         let directory = (configuration.dataDirectory as NSString).appendingPathComponent(entry.notes.directory)
         do {
-            let archive = try await AssetArchive.open(directory: directory, executor: loop.unownedExecutor, logger: logger)
+            let archive = try await AssetArchive.open(directory: directory, loop: loop, logger: logger, sourceDescription: "asset '\(entry.name)'")
             // Another request may have opened it while this one waited.
             if let raced = assets[assetKey]?.archive { return raced }
             assets[assetKey]?.archive = archive

@@ -14,15 +14,17 @@ extension MediaServices: LocatorResolver, IngestResolver {
 
     func admit(accessToken: String, remoteAddress: String) -> IngestAdmission {
         guard let key = eventsByToken[Self.key(accessToken)], let entry = events[key] else {
-            return .refuse(code: "MPE_RTMP_APPID_AUTH_FAILURE", reason: "no live event has the access token '\(accessToken)'")
+            return .refuse(code: IngestRefusalCode.unknownAccessToken, reason: "no live event has the access token '\(accessToken)'")
         }
         guard entry.resource.properties?.input?.accessControl.allows(remoteAddress) ?? true else {
-            entry.channel?.recordRefusedConnection(remoteAddress: remoteAddress, code: "MPE_INGEST_ENCODER_CONNECTION_DENIED")
-            return .refuse(code: "MPE_INGEST_ENCODER_CONNECTION_DENIED",
-                           reason: "\(remoteAddress) is not in the input IP allow list of live event '\(entry.name)'")
+            let reason = "\(remoteAddress) is not in the input IP allow list of live event '\(entry.name)'"
+            // The channel shares this executor: record the refusal in its stream events synchronously.
+            entry.channel?.assumeIsolated { $0.recordInvalidConnection(code: IngestRefusalCode.connectionDenied, reason: reason,
+                                                                        remoteAddress: remoteAddress) }
+            return .refuse(code: IngestRefusalCode.connectionDenied, reason: reason)
         }
         guard entry.state == .running, let channel = entry.channel else {
-            return .refuse(code: "MPE_INGEST_LIVE_EVENT_NOT_RUNNING",
+            return .refuse(code: IngestRefusalCode.eventNotRunning,
                            reason: "live event '\(entry.name)' is \(entry.state.rawValue); start it to accept encoders")
         }
         return .accept(channel)
@@ -75,25 +77,30 @@ extension MediaServices: LocatorResolver, IngestResolver {
 
     // MARK: - Telemetry
 
-    /// The live event's channel telemetry (nil while it is not running).
-    func telemetry(_ name: String) throws(ARMError) -> (EventEntry, ChannelTelemetrySnapshot?) {
+    /// The channel's telemetry while the event runs (nil otherwise).
+    private func telemetry(_ name: String) async throws(ARMError) -> ChannelTelemetrySnapshot? {
         let entry = try eventEntry(name)
-        return (entry, entry.channel?.telemetry())
+        guard let channel = entry.channel else { return nil }
+        return await channel.telemetry()
     }
 
-    public func liveEventStatus(_ name: String) throws(ARMError) -> LiveEventGetStatusResult {
-        let (entry, snapshot) = try telemetry(name)
-        return LiveEventGetStatusResult(value: [LiveEventStatus(snapshot: snapshot, running: entry.state == .running)])
+    public func liveEventStatus(_ name: String) async throws(ARMError) -> LiveEventGetStatusResult {
+        guard let snapshot = try await telemetry(name) else {
+            let stopped = events[Self.key(name)]?.resource.properties?.lastModified ?? Date()
+            return LiveEventGetStatusResult(value: [LiveEventStatus.stopped(at: stopped)])
+        }
+        return LiveEventGetStatusResult(snapshot: snapshot)
     }
 
-    public func liveEventStreamEvents(_ name: String) throws(ARMError) -> LiveEventGetStreamEventsResult {
-        let (_, snapshot) = try telemetry(name)
+    public func liveEventStreamEvents(_ name: String) async throws(ARMError) -> LiveEventGetStreamEventsResult {
+        guard let snapshot = try await telemetry(name) else { return LiveEventGetStreamEventsResult(value: []) }
         return LiveEventGetStreamEventsResult(snapshot: snapshot)
     }
 
-    public func liveEventTrackHeartbeats(_ name: String) throws(ARMError) -> LiveEventGetTrackIngestHeartbeatsResult {
-        let (_, snapshot) = try telemetry(name)
-        return LiveEventGetTrackIngestHeartbeatsResult(snapshot: snapshot)
+    public func liveEventTrackHeartbeats(_ name: String) async throws(ARMError) -> LiveEventGetTrackIngestHeartbeatsResult {
+        let language = events[Self.key(name)]?.resource.properties?.transcriptions?.first?.language
+        guard let snapshot = try await telemetry(name) else { return LiveEventGetTrackIngestHeartbeatsResult(value: []) }
+        return LiveEventGetTrackIngestHeartbeatsResult(snapshot: snapshot, transcriptionLanguage: language)
     }
 
     // MARK: - For the appliance
