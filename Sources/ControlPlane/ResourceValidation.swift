@@ -53,22 +53,10 @@ public enum ResourceValidation {
         return value
     }
 
+    /// Checks every IP range of an allow list (address with optional `/prefix`, prefix in range); throws 400 naming the range.
     static func validateIPRanges(_ ranges: [IPRange]?, field: String) throws(ARMError) {
         for (index, range) in (ranges ?? []).enumerated() {
-            let path = "\(field)[\(index)]"
-            let address = try require(range.address, "\(path).address")
-            let maxPrefix: Int32
-            if isIPv4(address) {
-                maxPrefix = 32
-            } else if isIPv6(address) {
-                maxPrefix = 128
-            } else {
-                throw .badRequest("The value of '\(path).address' is not an IPv4 or IPv6 address: '\(address)'.", target: "\(path).address")
-            }
-            if let prefix = range.subnetPrefixLength, !(0 ... maxPrefix).contains(prefix) {
-                throw .badRequest("The value of '\(path).subnetPrefixLength' must be between 0 and \(maxPrefix) for '\(address)'; got \(prefix).",
-                                  target: "\(path).subnetPrefixLength")
-            }
+            _ = try IPNetwork(range, field: "\(field)[\(index)]")
         }
     }
 
