@@ -17,11 +17,29 @@ public struct AsyncOperationResult: Codable, Sendable, Equatable {
     /// The failure, when `status` is `Failed`.
     public var error: ARMErrorDetail?
 
-    /// Creates a result.
+    /// Creates a result; leave `error` nil unless the operation failed.
     public init(name: String? = nil, status: AsyncOperationStatus? = nil, error: ARMErrorDetail? = nil) {
         self.name = name
         self.status = status
         self.error = error
+    }
+
+    private enum CodingKeys: String, CodingKey { case name, status, error }
+
+    /// The service's in-progress answers carry `error: {code: "None", message: null}`, so the error decodes with null fields allowed.
+    private struct LenientErrorDetail: Decodable {
+        var code: String?
+        var message: String?
+        var target: String?
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        name = try container.decodeIfPresent(String.self, forKey: .name)
+        status = try container.decodeIfPresent(AsyncOperationStatus.self, forKey: .status)
+        error = try container.decodeIfPresent(LenientErrorDetail.self, forKey: .error).map {
+            ARMErrorDetail(code: $0.code ?? "", message: $0.message ?? "", target: $0.target)
+        }
     }
 }
 

@@ -189,6 +189,13 @@ extension LiveEventAccessControl? {
     }
 }
 
+extension LiveEventAccessControl {
+    /// The compiled allow list (nil `ip` ⇒ unrestricted, empty `allow` ⇒ nothing allowed); `field` names it in errors.
+    public func allowList(field: String) throws(ARMError) -> IPAllowList {
+        try IPAllowList(ip, field: "\(field).ip")
+    }
+}
+
 extension IPAccessControl {
     /// True when `address` may connect under this list (an empty `allow` allows nothing).
     public func allows(_ address: String) -> Bool {
