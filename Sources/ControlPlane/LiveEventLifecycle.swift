@@ -18,7 +18,7 @@ public enum LiveEventWork: Sendable, Hashable {
     case reset
     /// Remove the event; when `stopFirst`, stop ingest (and delete outputs) first.
     case delete(stopFirst: Bool, deleteOutputs: Bool)
-    /// Apply the changed fields; `restartIngest` when a running ingest must pick them up (e.g. a new IP allow list).
+    /// Apply the changed fields; `applyToIngest` when a live ingest (StandBy/Running) must pick them up, e.g. a new IP allow list.
     case update(fields: Set<LiveEventField>, applyToIngest: Bool)
     /// Create one live output.
     case createOutput

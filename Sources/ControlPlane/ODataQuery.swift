@@ -108,7 +108,7 @@ public struct ODataQuery: Sendable, Hashable {
         self.skip = skip
     }
 
-    /// Reads `$filter`, `$orderby`, `$top`, `$skiptoken` from decoded query items (other names ignored); throws 400 `BadRequest`.
+    /// Reads `$filter`, `$orderby`, `$top`, `$skiptoken` from decoded query items; other `$` options are a 400 `BadRequest`, other names are ignored.
     public init(items: [(name: String, value: String)]) throws(ARMError) {
         self.init()
         for (name, value) in items {
@@ -125,6 +125,8 @@ public struct ODataQuery: Sendable, Hashable {
                     throw .badRequest("The $skiptoken '\(value)' is invalid; use the @odata.nextLink of the previous page unchanged.", target: "$skiptoken")
                 }
                 skip = offset
+            case let other where other.hasPrefix("$"):
+                throw .badRequest("The query option '\(name)' is not supported; list operations accept $filter, $orderby, $top and $skiptoken.", target: name)
             default: continue
             }
         }

@@ -59,21 +59,6 @@ public enum ResourceValidation {
             _ = try IPNetwork(range, field: "\(field)[\(index)]")
         }
     }
-
-    static func isIPv4(_ text: String) -> Bool {
-        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
-        return parts.count == 4 && parts.allSatisfy { part in
-            !part.isEmpty && part.count <= 3 && part.allSatisfy { $0.isASCII && $0.isNumber } && (Int(part) ?? 256) <= 255
-        }
-    }
-
-    static func isIPv6(_ text: String) -> Bool {
-        // A shape check only (hex groups and colons, at most one "::"); the ingest ACL does the real matching.
-        let groups = text.split(separator: ":", omittingEmptySubsequences: false)
-        let compressions = text.components(separatedBy: "::").count - 1
-        return text.contains(":") && compressions <= 1 && groups.count <= 8 && groups.count >= 3
-            && groups.allSatisfy { $0.count <= 4 && $0.allSatisfy { $0.isASCII && $0.isHexDigit } }
-    }
 }
 
 // MARK: - Live event
@@ -227,5 +212,6 @@ extension StreamingEndpoint {
         if let age = properties.maxCacheAge, age < 0 {
             throw .badRequest("'properties.maxCacheAge' must not be negative; got \(age).", target: "properties.maxCacheAge")
         }
+        try ResourceValidation.validateIPRanges(properties.accessControl?.ip?.allow, field: "properties.accessControl.ip.allow")
     }
 }

@@ -92,5 +92,8 @@ import Testing
         var event = ResourceValidationTests.rtmpEvent { _ in }
         event.properties?.input?.accessControl = LiveEventAccessControl(ip: IPAccessControl(allow: [IPRange(name: "lan", address: "10.0.0.1/22")]))
         try event.validateForCreate()
+        var endpoint = StreamingEndpoint(location: "West US", properties: StreamingEndpointProperties(scaleUnits: 0))
+        endpoint.properties?.accessControl = StreamingEndpointAccessControl(ip: IPAccessControl(allow: [IPRange(address: "10.0.0.0/33")]))
+        #expect(throws: ARMError.self) { try endpoint.validateForCreate() }
     }
 }

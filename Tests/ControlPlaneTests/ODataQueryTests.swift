@@ -114,6 +114,8 @@ import Testing
         #expect(throws: ARMError.self) { try ODataQuery(rawQuery: "$skiptoken=abc") }
         #expect(throws: ARMError.self) { try ODataQuery(rawQuery: "$top=-1") }
         #expect(throws: ARMError.self) { try ODataQuery(rawQuery: "$top=many") }
+        #expect(throws: ARMError.self) { try ODataQuery(rawQuery: "$expand=properties") }
+        #expect(try ODataQuery(rawQuery: "api-version=2022-08-01&autoStart=true") == ODataQuery())
     }
 
     @Test func nextLinkReplacesSkipTokenKeepingTheRest() throws {
