@@ -139,3 +139,35 @@ import Testing
         }
     }
 }
+
+@Suite struct ODataFilterableTests {
+    static let assets: [Asset] = (1 ... 5).map { index in
+        Asset(name: "asset\(index)", properties: AssetProperties(assetId: "id\(index)", created: Date(timeIntervalSince1970: Double(index) * 1000),
+                                                                 alternateId: index == 3 ? "three" : nil))
+    }
+
+    @Test func assetsFilterSortAndPage() throws {
+        let byAlternate = try ODataQuery(rawQuery: "$filter=properties/alternateId eq 'three'").apply(Self.assets)
+        #expect(byAlternate.page.map(\.name) == ["asset3"])
+        let newestTwo = try ODataQuery(rawQuery: "$orderby=properties/created desc&$top=2").apply(Self.assets)
+        #expect(newestTwo.page.map(\.name) == ["asset5", "asset4"] && newestTwo.nextSkip == nil)
+        let paged = try ODataQuery(rawQuery: "$filter=NAME ne 'asset1'").apply(Self.assets, pageSize: 3)
+        #expect(paged.page.map(\.name) == ["asset2", "asset3", "asset4"] && paged.nextSkip == 3)
+        #expect(throws: ARMError.self) { try ODataQuery(rawQuery: "$filter=properties/container eq 'x'").apply(Self.assets) }
+    }
+
+    @Test func locatorsByEndTimeAndLiveEventsByState() throws {
+        let end = Date(timeIntervalSince1970: 2_000_000_000)
+        let locators = [
+            StreamingLocator(name: "expiring", properties: StreamingLocatorProperties(endTime: end)),
+            StreamingLocator(name: "forever", properties: StreamingLocatorProperties()),
+        ]
+        let soon = try ODataQuery(rawQuery: "$filter=properties/endTime lt 2040-01-01T00:00:00Z").apply(locators)
+        #expect(soon.page.map(\.name) == ["expiring"])
+        let events = [LiveEvent(name: "a", properties: LiveEventProperties(resourceState: .running)), LiveEvent(name: "b", properties: LiveEventProperties(resourceState: .stopped))]
+        #expect(try ODataQuery(rawQuery: "$filter=properties/resourceState eq 'Running'").apply(events).page.map(\.name) == ["a"])
+        #expect(StreamingPolicy(name: "p").odataValue("NAME") == .string("p"))
+        #expect(LiveOutput(name: "o").odataValue("properties/assetName") == .null)
+        #expect(StreamingEndpoint(name: "se").odataValue("unknown") == nil)
+    }
+}
