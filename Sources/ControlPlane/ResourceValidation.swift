@@ -53,38 +53,11 @@ public enum ResourceValidation {
         return value
     }
 
+    /// Checks every IP range of an allow list (address with optional `/prefix`, prefix in range); throws 400 naming the range.
     static func validateIPRanges(_ ranges: [IPRange]?, field: String) throws(ARMError) {
         for (index, range) in (ranges ?? []).enumerated() {
-            let path = "\(field)[\(index)]"
-            let address = try require(range.address, "\(path).address")
-            let maxPrefix: Int32
-            if isIPv4(address) {
-                maxPrefix = 32
-            } else if isIPv6(address) {
-                maxPrefix = 128
-            } else {
-                throw .badRequest("The value of '\(path).address' is not an IPv4 or IPv6 address: '\(address)'.", target: "\(path).address")
-            }
-            if let prefix = range.subnetPrefixLength, !(0 ... maxPrefix).contains(prefix) {
-                throw .badRequest("The value of '\(path).subnetPrefixLength' must be between 0 and \(maxPrefix) for '\(address)'; got \(prefix).",
-                                  target: "\(path).subnetPrefixLength")
-            }
+            _ = try IPNetwork(range, field: "\(field)[\(index)]")
         }
-    }
-
-    static func isIPv4(_ text: String) -> Bool {
-        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
-        return parts.count == 4 && parts.allSatisfy { part in
-            !part.isEmpty && part.count <= 3 && part.allSatisfy { $0.isASCII && $0.isNumber } && (Int(part) ?? 256) <= 255
-        }
-    }
-
-    static func isIPv6(_ text: String) -> Bool {
-        // A shape check only (hex groups and colons, at most one "::"); the ingest ACL does the real matching.
-        let groups = text.split(separator: ":", omittingEmptySubsequences: false)
-        let compressions = text.components(separatedBy: "::").count - 1
-        return text.contains(":") && compressions <= 1 && groups.count <= 8 && groups.count >= 3
-            && groups.allSatisfy { $0.count <= 4 && $0.allSatisfy { $0.isASCII && $0.isHexDigit } }
     }
 }
 
@@ -239,5 +212,6 @@ extension StreamingEndpoint {
         if let age = properties.maxCacheAge, age < 0 {
             throw .badRequest("'properties.maxCacheAge' must not be negative; got \(age).", target: "properties.maxCacheAge")
         }
+        try ResourceValidation.validateIPRanges(properties.accessControl?.ip?.allow, field: "properties.accessControl.ip.allow")
     }
 }
