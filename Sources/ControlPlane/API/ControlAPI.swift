@@ -41,7 +41,7 @@ public struct ControlAPI: HTTPResponder {
     private func handle(_ request: HTTPRequest, body: HTTPRequestBody) async throws(ARMError) -> HTTPResponse {
         guard let header = request.headers["Authorization"], header.count > 7,
               header.prefix(7).lowercased() == "bearer ", token.matches(String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces)) else {
-            var response = Self.error(.authenticationFailed(
+            var response = Self.error(ARMError.authenticationFailed(
                 "Authentication failed: send 'Authorization: Bearer <token>'; the token is in the daemon's data directory (api-token) or set with --api-token."))
             response.headers.set(name: "WWW-Authenticate", value: "Bearer realm=\"edgelive\"")
             return response

@@ -203,8 +203,8 @@ extension MediaServices {
         }
         let policy = try streamingPolicyForLocator(properties.streamingPolicyName ?? "")
         let manifest = properties.assetName.flatMap { assets[Self.key($0)]?.notes.manifestName }
-        return StreamingPaths.listPaths(locatorId: properties.streamingLocatorId ?? "", manifestNames: manifest.map { [$0] } ?? [],
-                                        policy: policy)
+        return ListPathsResponse.build(locatorId: properties.streamingLocatorId ?? "", manifestNames: manifest.map { [$0] } ?? [],
+                                       policy: policy.properties ?? StreamingPolicyProperties())
     }
 
     public func locatorContentKeys(_ name: String) throws(ARMError) -> ListContentKeysResponse {
@@ -256,7 +256,7 @@ extension MediaServices {
             throw .conflict("A streaming policy named '\(name)' already exists; streaming policies cannot be updated.")
         }
         var policy = body
-        try policy.validateForCreate()
+        _ = try policy.validateForCreate(name: name)
         policy.name = name
         let now = Date()
         policy.properties?.created = now

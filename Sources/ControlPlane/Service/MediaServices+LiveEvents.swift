@@ -124,7 +124,10 @@ extension MediaServices {
         let key = Self.key(name)
         var entry = try eventEntry(name)
         try ensureIdle(entry)
-        let merged = try entry.resource.merged(with: patch, state: entry.state)
+        let (merged, changed) = try entry.resource.merged(with: patch)
+        // The lifecycle decides which changed fields the current state allows (throws InvalidOperation otherwise).
+        var lifecycle = LiveEventLifecycle(name: entry.name, state: LiveEventLifecycle.State(resuming: entry.state))
+        if !changed.isEmpty { _ = try lifecycle.update(changing: changed) }
         try validateAccessControl(merged.properties?.input?.accessControl, field: "properties.input.accessControl")
         try validateAccessControl(merged.properties?.preview?.accessControl, field: "properties.preview.accessControl")
         entry.resource = merged
@@ -260,7 +263,7 @@ extension MediaServices {
 
     func validateAccessControl(_ control: LiveEventAccessControl?, field: String) throws(ARMError) {
         for (index, range) in (control?.ip?.allow ?? []).enumerated() {
-            try range.validate(field: "\(field).ip.allow[\(index)]")
+            _ = try IPNetwork(range, field: "\(field).ip.allow[\(index)]")
         }
     }
 }
