@@ -27,7 +27,13 @@ public struct ControlAPI: HTTPResponder {
         do {
             response = try await handle(request, body: body)
         } catch {
-            response = Self.error(error)
+            var refusal = Self.error(error)
+            if error.status == 405 {
+                // The router refused the method: name the ones this path takes.
+                let allowed = ARMMethod.allCases.filter { (try? ARMRoute.parse(method: $0.rawValue, path: request.path)) != nil }
+                refusal.headers.set(name: "Allow", value: allowed.map(\.rawValue).joined(separator: ", "))
+            }
+            response = refusal
         }
         logger.debug("api request", metadata: ["method": "\(request.method)", "path": "\(request.path)", "status": "\(response.status)"])
         if response.status >= 500 {
