@@ -147,12 +147,12 @@ extension MediaServices {
         events[key]?.busyWith = "delete"
         defer { events[key]?.busyWith = nil }
         setEventState(key, .deleting)
-        for outputKey in entry.outputs.keys { await detachOutput(eventKey: key, outputKey: outputKey) }
+        var changes = try await removeAllOutputs(key)
         await stopChannel(key, reason: "the live event was deleted")
         unindex(key)
         let operation = finishedOperation(.liveEvent, resource: "liveEvents/\(name)")
-        try await persist([.deleteChildren(.liveOutput, parent: entry.name), .delete(.liveEvent, parent: "", name: entry.name),
-                           .operation(operation)])
+        changes += [.delete(.liveEvent, parent: "", name: entry.name), .operation(operation)]
+        try await persist(changes)
         logger.info("live event deleted", metadata: ["event": "\(entry.name)"])
         return operation
     }
@@ -198,8 +198,7 @@ extension MediaServices {
                 }
                 events[key]?.busyWith = "stop"
                 setEventState(key, .stopping)
-                for outputKey in entry.outputs.keys { await detachOutput(eventKey: key, outputKey: outputKey) }
-                changes.append(.deleteChildren(.liveOutput, parent: entry.name))
+                changes += try await removeAllOutputs(key)
                 await stopChannel(key, reason: "the live event was stopped")
                 setEventState(key, .stopped)
             default: throw transitionalState(entry, action: "stop")
@@ -209,8 +208,7 @@ extension MediaServices {
                 throw .invalidOperation("The live event '\(entry.name)' is \(state.rawValue); only a Running live event can be reset.")
             }
             events[key]?.busyWith = "reset"
-            for outputKey in entry.outputs.keys { await detachOutput(eventKey: key, outputKey: outputKey) }
-            changes.append(.deleteChildren(.liveOutput, parent: entry.name))
+            changes += try await removeAllOutputs(key)
             await stopChannel(key, reason: "the live event was reset")
             setEventState(key, .starting)
             startChannel(key)
@@ -237,6 +235,21 @@ extension MediaServices {
     }
 
     // MARK: - Runtime effects
+
+    /// Deletes every live output of an event (stop with removeOutputsOnStop, reset, delete): recording stops and
+    /// their assets become on-demand. Returns the store changes to commit with the operation.
+    func removeAllOutputs(_ key: String) async throws(ARMError) -> [StoreChange] {
+        guard let entry = events[key] else { return [] }
+        var changes: [StoreChange] = [.deleteChildren(.liveOutput, parent: entry.name)]
+        for (outputKey, output) in entry.outputs {
+            await detachOutput(eventKey: key, outputKey: outputKey)
+            if let assetName = output.resource.properties?.assetName, let asset = assets[Self.key(assetName)] {
+                changes.append(.put(try assetRow(asset)))
+            }
+        }
+        events[key]?.outputs = [:]
+        return changes
+    }
 
     func setEventState(_ key: String, _ state: LiveEventResourceState) {
         events[key]?.resource.properties?.resourceState = state
