@@ -1,4 +1,5 @@
 """State and archives survive a daemon restart and a kill -9 in the middle of a stream."""
+import re
 import subprocess
 import time
 
@@ -34,7 +35,7 @@ def video_segments(hls):
 
 
 def start_times(segments):
-    return [int(u.split("=")[-1].split(",")[0]) for u, _, _ in segments]
+    return [int(re.search(r"Fragments\(\w+=(\d+)", u).group(1)) for u, _, _ in segments]
 
 
 def test_restart_keeps_events_outputs_locators(tmp_path):
