@@ -50,22 +50,13 @@ extension MediaServices {
             try await importLegacy(legacy)
         }
 
-        // Bring back what was running before the restart (or the crash).
+        // Bring back what was running before the restart (or the crash); an interrupted transition resumed as
+        // Stopped (see LiveEventLifecycle.State(resuming:)).
         for key in events.keys.sorted() {
-            guard let entry = events[key] else { continue }
-            switch entry.state {
-            case .running, .starting:
-                startChannel(key)
-                setEventState(key, .running)
-                for outputKey in entry.outputs.keys.sorted() { await attachOutput(eventKey: key, outputKey: outputKey) }
-                logger.info("live event running again after restart", metadata: ["event": "\(entry.name)", "outputs": "\(entry.outputs.count)"])
-            case .stopping, .deleting, .allocating:
-                // A transition interrupted by the restart settles where it was heading.
-                setEventState(key, entry.state == .allocating ? .standBy : .stopped)
-            default:
-                break
-            }
-            if let updated = events[key] { try? await persist([.put(eventRow(updated))]) }
+            guard let entry = events[key], entry.state == .running else { continue }
+            startChannel(key)
+            for outputKey in entry.outputs.keys.sorted() { await attachOutput(eventKey: key, outputKey: outputKey) }
+            logger.info("live event running again after restart", metadata: ["event": "\(entry.name)", "outputs": "\(entry.outputs.count)"])
         }
         try? await store.pruneOperations(before: Date().addingTimeInterval(-86_400))
     }
@@ -98,7 +89,7 @@ extension MediaServices {
                 created: now, lastModified: now))
         var stored = event
         stored.name = legacy.name
-        index(EventEntry(resource: stored))
+        index(EventEntry(resource: stored, lifecycle: LiveEventLifecycle(name: legacy.name, state: .running)))
         try await persist([.put(eventRow(events[Self.key(legacy.name)]!))])
         logger.info("imported the default live event", metadata: ["event": "\(legacy.name)"])
     }
@@ -121,6 +112,7 @@ extension MediaServices {
 
     func eventRow(_ entry: EventEntry) throws(ARMError) -> StoredRow {
         var stored = entry.resource
+        stored.properties?.resourceState = entry.state
         // What every read recomputes is not stored.
         stored.properties?.input?.endpoints = nil
         stored.properties?.preview?.endpoints = nil

@@ -97,14 +97,14 @@ extension MediaServices {
         let now = Date()
         properties.created = now
         properties.lastModified = now
-        properties.resourceState = .stopped
         var event = LiveEvent(location: body.location, tags: body.tags ?? [:], systemData: systemData(created: now, modified: now),
                               properties: properties)
         event.name = name
-        index(EventEntry(resource: event))
-        if autoStart {
+        let (lifecycle, work) = LiveEventLifecycle.create(name: name, autoStart: autoStart)
+        index(EventEntry(resource: event, lifecycle: lifecycle))
+        if work == .start {
             startChannel(key)
-            setEventState(key, .running)
+            events[key]?.lifecycle.finish(succeeded: true)
         }
         let operation = finishedOperation(.liveEvent, resource: "liveEvents/\(name)")
         do {
@@ -123,11 +123,9 @@ extension MediaServices {
     public func updateLiveEvent(_ name: String, patch: LiveEvent, account: ResourceID) async throws(ARMError) -> OperationOutcome<LiveEvent> {
         let key = Self.key(name)
         var entry = try eventEntry(name)
-        try ensureIdle(entry)
         let (merged, changed) = try entry.resource.merged(with: patch)
-        // The lifecycle decides which changed fields the current state allows (throws InvalidOperation otherwise).
-        var lifecycle = LiveEventLifecycle(name: entry.name, state: LiveEventLifecycle.State(resuming: entry.state))
-        if !changed.isEmpty { _ = try lifecycle.update(changing: changed) }
+        // The lifecycle decides which changed fields the current state allows (InvalidOperation otherwise).
+        if try entry.lifecycle.update(changing: changed) != .none { entry.lifecycle.finish(succeeded: true) }
         try validateAccessControl(merged.properties?.input?.accessControl, field: "properties.input.accessControl")
         try validateAccessControl(merged.properties?.preview?.accessControl, field: "properties.preview.accessControl")
         entry.resource = merged
@@ -142,11 +140,9 @@ extension MediaServices {
     /// DELETE: a running event is stopped first (its outputs deleted, their assets kept). Absent → nil (204).
     public func deleteLiveEvent(_ name: String) async throws(ARMError) -> OperationRecord? {
         let key = Self.key(name)
-        guard let entry = events[key] else { return nil }
-        try ensureIdle(entry)
-        events[key]?.busyWith = "delete"
-        defer { events[key]?.busyWith = nil }
-        setEventState(key, .deleting)
+        guard var entry = events[key] else { return nil }
+        _ = try entry.lifecycle.delete(liveOutputCount: entry.outputs.count)
+        events[key]?.lifecycle = entry.lifecycle  // Deleting: holds the slot while outputs and ingest close
         var changes = try await removeAllOutputs(key)
         await stopChannel(key, reason: "the live event was deleted")
         unindex(key)
@@ -163,75 +159,37 @@ extension MediaServices {
 
     public func performLiveEventAction(_ name: String, _ action: EventAction, removeOutputsOnStop: Bool = false) async throws(ARMError) -> OperationRecord {
         let key = Self.key(name)
-        let entry = try eventEntry(name)
-        try ensureIdle(entry)
-        let state = entry.state
+        var entry = try eventEntry(name)
+        let work: LiveEventWork = switch action {
+        case .start: try entry.lifecycle.start()
+        case .allocate: try entry.lifecycle.allocate()
+        case .stop: try entry.lifecycle.stop(removeOutputsOnStop: removeOutputsOnStop, liveOutputCount: entry.outputs.count)
+        case .reset: try entry.lifecycle.reset()
+        }
+        // The transitional state and the operation slot are visible to every request from here on.
+        events[key]?.lifecycle = entry.lifecycle
         var changes: [StoreChange] = []
-        switch action {
+        switch work {
         case .start:
-            switch state {
-            case .running: break  // already there: the service answers success
-            case .stopped, .standBy:
-                events[key]?.busyWith = "start"
-                setEventState(key, .starting)
-                startChannel(key)
-                setEventState(key, .running)
-                for outputKey in entry.outputs.keys.sorted() { await attachOutput(eventKey: key, outputKey: outputKey) }
-            default: throw transitionalState(entry, action: "start")
-            }
-        case .allocate:
-            switch state {
-            case .stopped:
-                setEventState(key, .allocating)
-                setEventState(key, .standBy)
-            case .standBy: break
-            default:
-                throw .invalidOperation("The live event '\(entry.name)' is \(state.rawValue); it can be allocated only when Stopped.")
-            }
+            startChannel(key)
+            for outputKey in entry.outputs.keys.sorted() { await attachOutput(eventKey: key, outputKey: outputKey) }
         case .stop:
-            switch state {
-            case .stopped: break
-            case .running, .standBy:
-                if !entry.outputs.isEmpty && !removeOutputsOnStop {
-                    let names = entry.outputs.values.map(\.name).sorted().joined(separator: ", ")
-                    throw .invalidOperation("The live event '\(entry.name)' has live outputs (\(names)); delete them first or stop with removeOutputsOnStop=true (their assets are kept).")
-                }
-                events[key]?.busyWith = "stop"
-                setEventState(key, .stopping)
-                changes += try await removeAllOutputs(key)
-                await stopChannel(key, reason: "the live event was stopped")
-                setEventState(key, .stopped)
-            default: throw transitionalState(entry, action: "stop")
-            }
+            changes += try await removeAllOutputs(key)
+            await stopChannel(key, reason: "the live event was stopped")
         case .reset:
-            guard state == .running else {
-                throw .invalidOperation("The live event '\(entry.name)' is \(state.rawValue); only a Running live event can be reset.")
-            }
-            events[key]?.busyWith = "reset"
             changes += try await removeAllOutputs(key)
             await stopChannel(key, reason: "the live event was reset")
-            setEventState(key, .starting)
             startChannel(key)
-            setEventState(key, .running)
+        default:
+            break  // allocate reserves nothing more here: the ingest URL is fixed; .none: already there
         }
-        events[key]?.busyWith = nil
+        if work != .none { events[key]?.lifecycle.finish(succeeded: true) }
         let operation = finishedOperation(.liveEvent, resource: "liveEvents/\(entry.name)")
         if let updated = events[key] { changes.append(.put(try eventRow(updated))) }
         changes.append(.operation(operation))
         try await persist(changes)
         logger.info("live event \(action.rawValue)", metadata: ["event": "\(entry.name)", "state": "\(events[key]?.state.rawValue ?? "?")"])
         return operation
-    }
-
-    private func transitionalState(_ entry: EventEntry, action: String) -> ARMError {
-        .invalidOperation("The live event '\(entry.name)' is \(entry.state.rawValue); \(action) is not allowed until that finishes.")
-    }
-
-    /// One operation at a time per event, including its outputs (as the service).
-    func ensureIdle(_ entry: EventEntry) throws(ARMError) {
-        if let busy = entry.busyWith {
-            throw .conflict("The live event '\(entry.name)' is busy with another operation (\(busy)); retry when it has finished.")
-        }
     }
 
     // MARK: - Runtime effects
@@ -251,9 +209,6 @@ extension MediaServices {
         return changes
     }
 
-    func setEventState(_ key: String, _ state: LiveEventResourceState) {
-        events[key]?.resource.properties?.resourceState = state
-    }
 
     /// Creates the live pipeline so ingest is accepted on the event's token.
     func startChannel(_ key: String) {

@@ -35,8 +35,7 @@ extension MediaServices {
     public func createLiveOutput(event eventName: String, _ name: String, body: LiveOutput, account: ResourceID) async throws(ARMError) -> OperationOutcome<LiveOutput> {
         try ResourceValidation.validateName(name, for: .liveOutput)
         let eventKey = Self.key(eventName)
-        let event = try eventEntry(eventName)
-        try ensureIdle(event)
+        var event = try eventEntry(eventName)
         if event.outputs[Self.key(name)] != nil {
             throw .conflict("The live output '\(name)' already exists on live event '\(event.name)'; live outputs cannot be changed, delete it and create it again.")
         }
@@ -45,10 +44,7 @@ extension MediaServices {
         guard [.running, .standBy, .stopped].contains(event.state) else {
             throw .invalidOperation("The live event '\(event.name)' is \(event.state.rawValue); create live outputs when it is Stopped, StandBy or Running.")
         }
-        let maximum = Self.maximumOutputs(event.resource)
-        guard event.outputs.count < maximum else {
-            throw .badRequest("The live event '\(event.name)' already has \(event.outputs.count) live outputs, the most it can have (\(maximum)).")
-        }
+        _ = try event.lifecycle.createOutput(existingOutputs: event.outputs.count, limit: Self.maximumOutputs(event.resource))
         var properties = body.properties ?? LiveOutputProperties()
         guard let assetName = properties.assetName, let asset = assets[Self.key(assetName)] else {
             throw .badRequest("The asset '\(body.properties?.assetName ?? "")' does not exist; create it before the live output.", target: "properties.assetName")
@@ -57,6 +53,9 @@ extension MediaServices {
             throw .conflict("The asset '\(asset.name)' is already recording live output '\(recording)'; use a new asset for each live output.")
         }
         let manifestName = properties.manifestName ?? "output-\(Self.newUUID().prefix(8))"
+        // The event's operation slot is held from here until this request ends.
+        events[eventKey]?.lifecycle = event.lifecycle
+        defer { events[eventKey]?.lifecycle.finish(succeeded: true) }
         // An asset holds one recording: appending a second program would mix two timelines under one manifest.
         if try await assetHasContent(Self.key(asset.name)) {
             throw .badRequest("The asset '\(asset.name)' already holds a recording; use a new, empty asset for each live output.", target: "properties.assetName")
@@ -75,8 +74,6 @@ extension MediaServices {
         assets[Self.key(asset.name)]?.notes.manifestName = manifestName
         assets[Self.key(asset.name)]?.notes.recordingOutput = "\(event.name)/\(name)"
         events[eventKey]?.outputs[Self.key(name)] = OutputEntry(resource: output)
-        events[eventKey]?.busyWith = "create live output \(name)"
-        defer { events[eventKey]?.busyWith = nil }
         await attachOutput(eventKey: eventKey, outputKey: Self.key(name))
         let operation = finishedOperation(.liveOutput, resource: "liveEvents/\(event.name)/liveOutputs/\(name)")
         do {
@@ -100,9 +97,10 @@ extension MediaServices {
         let eventKey = Self.key(eventName)
         let event = try eventEntry(eventName)
         guard let output = event.outputs[Self.key(name)] else { return nil }
-        try ensureIdle(event)
-        events[eventKey]?.busyWith = "delete live output \(name)"
-        defer { events[eventKey]?.busyWith = nil }
+        var lifecycle = event.lifecycle
+        _ = try lifecycle.deleteOutput()
+        events[eventKey]?.lifecycle = lifecycle
+        defer { events[eventKey]?.lifecycle.finish(succeeded: true) }
         await detachOutput(eventKey: eventKey, outputKey: Self.key(name))
         events[eventKey]?.outputs[Self.key(name)] = nil
         var changes: [StoreChange] = [.delete(.liveOutput, parent: event.name, name: output.name)]

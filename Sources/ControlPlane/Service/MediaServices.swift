@@ -77,10 +77,16 @@ public actor MediaServices {
         var channel: LiveChannel?
         /// Outputs by lower-cased name.
         var outputs: [String: OutputEntry] = [:]
-        /// The operation running on this event or one of its outputs (one at a time, as the service).
-        var busyWith: String?
+        /// State and the one operation at a time (the event's or one of its outputs'), as the service.
+        var lifecycle: LiveEventLifecycle
         var name: String { resource.name ?? "" }
-        var state: LiveEventResourceState { resource.properties?.resourceState ?? .stopped }
+        var state: LiveEventResourceState { lifecycle.state.resourceState }
+
+        init(resource: LiveEvent, lifecycle: LiveEventLifecycle? = nil) {
+            self.resource = resource
+            self.lifecycle = lifecycle ?? LiveEventLifecycle(
+                name: resource.name ?? "", state: LiveEventLifecycle.State(resuming: resource.properties?.resourceState))
+        }
     }
 
     struct OutputEntry {
