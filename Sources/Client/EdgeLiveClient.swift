@@ -168,7 +168,7 @@ public struct EdgeLiveClient: Sendable {
         let response = try await arm.send("POST", Self.locatorPath(name) + "/listPaths", apiVersion: ClientAPIVersion.metadata,
                                           body: [], subject: subject)
         if json { return raw(response) }
-        let paths = try ARMClient.decode(StreamingPaths.self, from: response, subject: subject)
+        let paths = try ARMClient.decode(ListPathsResponse.self, from: response, subject: subject)
         var notes = ""
         var hostName: String?
         do {

@@ -1,38 +1,8 @@
-// The `listPaths` answer and the playback URLs built from it.
+// Playback URLs built from a `listPaths` answer (ControlPlane.ListPathsResponse).
+import ControlPlane
 import Foundation
 
 /// `ListPathsResponse`: host-relative streaming and download paths of a locator.
-public struct StreamingPaths: Codable, Sendable, Equatable {
-    /// One entry per (protocol, encryption scheme).
-    public var streamingPaths: [StreamingPath]?
-    /// Progressive download paths.
-    public var downloadPaths: [String]?
-
-    /// Creates a result.
-    public init(streamingPaths: [StreamingPath]? = nil, downloadPaths: [String]? = nil) {
-        self.streamingPaths = streamingPaths
-        self.downloadPaths = downloadPaths
-    }
-}
-
-/// `StreamingPath`: the paths of one protocol and encryption scheme.
-public struct StreamingPath: Codable, Sendable, Equatable {
-    /// `Hls`, `Dash`, `SmoothStreaming`, `Download`.
-    public var streamingProtocol: String
-    /// `NoEncryption`, `EnvelopeEncryption`, `CommonEncryptionCenc`, `CommonEncryptionCbcs`.
-    public var encryptionScheme: String
-    /// Host-relative paths.
-    public var paths: [String]?
-
-    /// Creates a path entry.
-    public init(streamingProtocol: String, encryptionScheme: String, paths: [String]? = nil) {
-        self.streamingProtocol = streamingProtocol
-        self.encryptionScheme = encryptionScheme
-        self.paths = paths
-    }
-}
-
-/// One playback URL as `locator paths` prints it.
 public struct PlaybackURL: Sendable, Equatable {
     /// `HLS`, `HLS-CMAF`, `DASH`, `DASH-CMAF`, `SMOOTH`, `DOWNLOAD`.
     public var format: String
@@ -49,7 +19,7 @@ public struct PlaybackURL: Sendable, Equatable {
     }
 }
 
-extension StreamingPaths {
+extension ListPathsResponse {
     /// Full URLs on `hostName`; the service lists only the TS-HLS and CSF-DASH forms, so the CMAF forms
     /// (`m3u8-cmaf`, `mpd-time-cmaf`) that players use are added after them.
     public func playbackURLs(hostName: String?) -> [PlaybackURL] {
@@ -62,19 +32,19 @@ extension StreamingPaths {
         }
         for entry in streamingPaths ?? [] {
             for path in entry.paths ?? [] {
-                switch entry.streamingProtocol.lowercased() {
+                switch entry.streamingProtocol.rawValue.lowercased() {
                 case "hls":
                     let isCMAF = path.contains("format=m3u8-cmaf")
-                    add(isCMAF ? "HLS-CMAF" : "HLS", entry.encryptionScheme, path)
-                    if let cmaf = Self.replacing(path, format: "m3u8-aapl", with: "m3u8-cmaf") { add("HLS-CMAF", entry.encryptionScheme, cmaf) }
+                    add(isCMAF ? "HLS-CMAF" : "HLS", entry.encryptionScheme.rawValue, path)
+                    if let cmaf = Self.replacing(path, format: "m3u8-aapl", with: "m3u8-cmaf") { add("HLS-CMAF", entry.encryptionScheme.rawValue, cmaf) }
                 case "dash":
                     let isCMAF = path.contains("format=mpd-time-cmaf")
-                    add(isCMAF ? "DASH-CMAF" : "DASH", entry.encryptionScheme, path)
-                    if let cmaf = Self.replacing(path, format: "mpd-time-csf", with: "mpd-time-cmaf") { add("DASH-CMAF", entry.encryptionScheme, cmaf) }
+                    add(isCMAF ? "DASH-CMAF" : "DASH", entry.encryptionScheme.rawValue, path)
+                    if let cmaf = Self.replacing(path, format: "mpd-time-csf", with: "mpd-time-cmaf") { add("DASH-CMAF", entry.encryptionScheme.rawValue, cmaf) }
                 case "smoothstreaming":
-                    add("SMOOTH", entry.encryptionScheme, path)
+                    add("SMOOTH", entry.encryptionScheme.rawValue, path)
                 default:
-                    add(entry.streamingProtocol.uppercased(), entry.encryptionScheme, path)
+                    add(entry.streamingProtocol.rawValue.uppercased(), entry.encryptionScheme.rawValue, path)
                 }
             }
         }

@@ -100,10 +100,10 @@ import Testing
     }
 
     @Test func locatorPathsPrintsFullURLsWithTheCMAFVariants() async throws {
-        let paths = StreamingPaths(streamingPaths: [
-            StreamingPath(streamingProtocol: "Hls", encryptionScheme: "NoEncryption", paths: ["/6f32/show.ism/manifest(format=m3u8-aapl)"]),
-            StreamingPath(streamingProtocol: "Dash", encryptionScheme: "NoEncryption", paths: ["/6f32/show.ism/manifest(format=mpd-time-csf)"]),
-            StreamingPath(streamingProtocol: "SmoothStreaming", encryptionScheme: "NoEncryption", paths: ["/6f32/show.ism/manifest"]),
+        let paths = ListPathsResponse(streamingPaths: [
+            StreamingPath(streamingProtocol: .hls, encryptionScheme: .noEncryption, paths: ["/6f32/show.ism/manifest(format=m3u8-aapl)"]),
+            StreamingPath(streamingProtocol: .dash, encryptionScheme: .noEncryption, paths: ["/6f32/show.ism/manifest(format=mpd-time-csf)"]),
+            StreamingPath(streamingProtocol: .smoothStreaming, encryptionScheme: .noEncryption, paths: ["/6f32/show.ism/manifest"]),
         ], downloadPaths: [])
         let endpoint = StreamingEndpoint(name: "default", properties: StreamingEndpointProperties(hostName: "box.local:8080", resourceState: .stopped))
         let fake = FakeARMServer()

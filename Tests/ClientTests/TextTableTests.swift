@@ -27,10 +27,10 @@ import Testing
     }
 
     @Test func playbackURLsAddCMAFFormsOnceAndKeepEncryptionSchemes() {
-        let paths = StreamingPaths(streamingPaths: [
-            StreamingPath(streamingProtocol: "Hls", encryptionScheme: "CommonEncryptionCbcs",
+        let paths = ListPathsResponse(streamingPaths: [
+            StreamingPath(streamingProtocol: .hls, encryptionScheme: .commonEncryptionCbcs,
                           paths: ["/id/m.ism/manifest(format=m3u8-aapl-v4,encryption=cbcs-aapl)", "/id/m.ism/manifest(format=m3u8-cmaf)"]),
-            StreamingPath(streamingProtocol: "Dash", encryptionScheme: "NoEncryption", paths: ["/id/m.ism/manifest(format=mpd-time-csf)"]),
+            StreamingPath(streamingProtocol: .dash, encryptionScheme: .noEncryption, paths: ["/id/m.ism/manifest(format=mpd-time-csf)"]),
         ], downloadPaths: ["/id/video.mp4"])
         let rows = paths.playbackURLs(hostName: nil)
         #expect(rows == [
