@@ -82,7 +82,8 @@ def bench_edgelive(src, work, watch_latency):
     env = dict(os.environ, EDGELIVE_LOG_LEVEL="debug" if watch_latency else "info")
     with open(log_path, "w") as log:
         proc = subprocess.Popen([BIN, "serve", "--data-dir", os.path.join(work, "data-latency" if watch_latency else "data"),
-                                 "--http-port", str(http_port), "--rtmp-port", str(rtmp_port), "--public-host", "127.0.0.1"],
+                                 "--http-port", str(http_port), "--rtmp-port", str(rtmp_port), "--api-port", str(free_port()),
+                                 "--public-host", "127.0.0.1"],
                                 stdout=subprocess.PIPE, stderr=log, text=True, env=env)
         urls = {}
         while not {"ingest", "hls"} <= urls.keys():

@@ -68,9 +68,28 @@ def test_restart_keeps_events_outputs_locators(tmp_path):
         assert len(after_push) > len(before)
         assert "#EXT-X-DISCONTINUITY" in text
         assert start_times(after_push)[:len(before)] == start_times(before)
+        # Finished: the asset becomes on-demand ...
+        assert arm(again, "DELETE", "/liveEvents/dur/liveOutputs/durout")[0] in (200, 202)
     finally:
         again.stop()
     assert again.proc.returncode == 0
+
+    # ... and still streams as VOD after another restart.
+    third = Daemon(data, ports=(d.http_port, d.rtmp_port, d.api_port)).start()
+    try:
+        _, vod, text = video_segments(hls)
+        assert "#EXT-X-ENDLIST" in text
+        assert start_times(vod) == start_times(after_push)
+        frames, _ = count_frames_file(download_track(*video_init_and_urls(hls), f"{data}-vod.mp4"))
+        assert frames == len(vod) * 60
+    finally:
+        third.stop()
+    assert third.proc.returncode == 0
+
+
+def video_init_and_urls(hls):
+    init, segments, _ = video_segments(hls)
+    return init, [u for u, _, _ in segments]
 
 
 def test_kill9_mid_stream_loses_at_most_the_fragment_in_flight(tmp_path):

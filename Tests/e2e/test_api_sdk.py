@@ -1,6 +1,7 @@
 """The official Azure Media Services Python SDK (azure-mgmt-media 10.2.1) drives a whole live workflow against the
 real daemon: only the base URL and the credential differ from a script written for the cloud service."""
 import datetime
+import os
 import re
 import subprocess
 import time
@@ -164,7 +165,10 @@ def test_sdk_full_live_workflow(daemon):
     assert "sdkevent" not in {e.name for e in client.live_events.list(RG, ACCOUNT)}
 
     # Deleting an asset reclaims its storage.
+    asset_dir = os.path.join(daemon.data_dir, "assets", client.assets.get(RG, ACCOUNT, "sdkarchive").asset_id)
+    assert os.path.isdir(asset_dir) and os.listdir(asset_dir)
     client.assets.delete(RG, ACCOUNT, "sdkarchive")
+    assert not os.path.exists(asset_dir)
     with pytest.raises(ResourceNotFoundError):
         client.assets.get(RG, ACCOUNT, "sdkarchive")
 

@@ -89,7 +89,19 @@ extension MediaServices: LocatorResolver, IngestResolver {
             let stopped = events[Self.key(name)]?.resource.properties?.lastModified ?? Date()
             return LiveEventGetStatusResult(value: [LiveEventStatus.stopped(at: stopped)])
         }
-        return LiveEventGetStatusResult(snapshot: snapshot)
+        var status = LiveEventStatus(snapshot: snapshot)
+        // Archive trouble (a full or failing disk, a writer that cannot keep up) is the operator's to see here too.
+        for output in (events[Self.key(name)]?.outputs.values.map { $0 } ?? []).sorted(by: { $0.name < $1.name }) {
+            guard let assetName = output.resource.properties?.assetName,
+                  let archive = assets[Self.key(assetName)]?.archive else { continue }
+            let stats = await archive.stats
+            guard stats.writeErrors > 0 || stats.dropped > 0 else { continue }
+            var text = "live output '\(output.name)' could not archive \(stats.writeErrors + stats.dropped) fragment(s) into asset '\(assetName)'"
+            if let error = stats.lastError { text += ": \(error)" }
+            status.healthDescriptions = (status.healthDescriptions ?? []) + [text]
+            status.healthStatus = .poor
+        }
+        return LiveEventGetStatusResult(value: [status])
     }
 
     public func liveEventStreamEvents(_ name: String) async throws(ARMError) -> LiveEventGetStreamEventsResult {
