@@ -88,6 +88,13 @@ extension MediaServices {
         properties.preview = preview
         var encoding = properties.encoding ?? LiveEventEncoding()
         encoding.encodingType = encoding.encodingType ?? LiveEventEncodingType.none
+        // Refused rather than accepted and silently run as pass-through: these need parts this build lacks.
+        if let type = encoding.encodingType, !type.isPassthrough {
+            throw ARMError(status: 400, code: "NotSupported", message: "Live encoding ('\(type.rawValue)') is not available on this box yet; create a pass-through event (encodingType PassthroughStandard or PassthroughBasic) and send several bitrates from the encoder.", target: "properties.encoding.encodingType")
+        }
+        if input.streamingProtocol == .fragmentedMP4 {
+            throw ARMError(status: 400, code: "NotSupported", message: "Fragmented MP4 (Smooth Streaming) ingest is not available on this box yet; use streamingProtocol RTMP.", target: "properties.input.streamingProtocol")
+        }
         if encoding.encodingType == .standard { encoding.presetName = encoding.presetName ?? "Default720p" }
         if encoding.encodingType == .premium1080p { encoding.presetName = encoding.presetName ?? "Default1080p" }
         properties.encoding = encoding
