@@ -491,13 +491,19 @@ extension APIHarness {
             try expectConforms(skus.json, to: "StreamingEndpointSkuInfoListResult", in: Self.streaming)
             #expect(!skus.values.isEmpty)
 
-            try expectARMError(await api.send("PATCH", "/streamingEndpoints/se2", body: ["properties": ["scaleUnits": 5]]),
-                               status: 400, naming: "properties.scaleUnits")
+            // A PATCH of scaleUnits scales (as the scale action does); out of range is refused naming the value.
+            let rescaled = await api.send("PATCH", "/streamingEndpoints/se2", body: ["properties": ["scaleUnits": 5]])
+            #expect(rescaled.status == 202 && rescaled.at("properties", "scaleUnits") as? Int == 5)
+            try expectARMError(await api.send("PATCH", "/streamingEndpoints/se2", body: ["properties": ["scaleUnits": 99]]),
+                               status: 400, naming: "scaleUnit")
             let patched = await api.send("PATCH", "/streamingEndpoints/se2", body: ["properties": ["description": "second"]])
             try await expectLRO(api, patched, status: 202, operations: "streamingEndpointOperations", location: "streamingEndpoints/se2")
 
-            // A Running endpoint is stopped before it is deleted.
-            try expectARMError(await api.send("DELETE", "/streamingEndpoints/default"), status: 400, code: "InvalidOperation")
+            // A Running endpoint is stopped as part of its deletion; the origin then has no running endpoint.
+            #expect(await api.send("GET", "/streamingEndpoints/default").at("properties", "resourceState") as? String == "Running")
+            try await expectLRO(api, await api.send("DELETE", "/streamingEndpoints/default"), status: 202,
+                                operations: "streamingEndpointOperations", location: "streamingEndpoints/default")
+            #expect(await api.send("GET", "/streamingEndpoints/default").status == 404)
             try await expectLRO(api, await api.send("DELETE", "/streamingEndpoints/se2"), status: 202,
                                 operations: "streamingEndpointOperations", location: "streamingEndpoints/se2")
             #expect(await api.send("DELETE", "/streamingEndpoints/se2").status == 204)

@@ -68,13 +68,7 @@ extension MediaServices {
     public func updateAsset(_ name: String, patch: Asset, account: ResourceID) async throws(ARMError) -> Asset {
         let key = Self.key(name)
         guard var entry = assets[key] else { throw .resourceNotFound(type: "asset", name: name) }
-        if let incoming = patch.properties {
-            if let value = incoming.description { entry.resource.properties?.description = value }
-            if let value = incoming.alternateId { entry.resource.properties?.alternateId = value }
-            if let container = incoming.container, container != entry.resource.properties?.container {
-                throw .badRequest("'properties.container' cannot be changed after the asset is created.", target: "properties.container")
-            }
-        }
+        entry.resource = try entry.resource.merged(with: patch).asset
         entry.resource.properties?.lastModified = Date()
         entry.resource.systemData?.lastModifiedAt = entry.resource.properties?.lastModified
         assets[key] = entry

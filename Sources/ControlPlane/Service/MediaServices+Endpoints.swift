@@ -65,26 +65,27 @@ extension MediaServices {
         scaleUnits == 0 ? StreamingEndpointSku(name: "Standard", capacity: 600) : StreamingEndpointSku(name: "Premium", capacity: scaleUnits * 200)
     }
 
-    /// PATCH: description, tags, maxCacheAge, access control, custom host names, cross-site policies.
+    /// The endpoint's lifecycle from its stored state (endpoint operations finish within the request, so no
+    /// operation is ever left running between requests).
+    private func lifecycle(_ name: String, _ endpoint: StreamingEndpoint) -> StreamingEndpointLifecycle {
+        StreamingEndpointLifecycle(name: name, state: .init(resuming: endpoint.properties?.resourceState))
+    }
+
+    /// PATCH: what `StreamingEndpoint.merged(with:)` lets change, in the states the lifecycle allows; a new
+    /// `scaleUnits` is applied as a scale.
     public func updateEndpoint(_ name: String, patch: StreamingEndpoint, account: ResourceID) async throws(ARMError) -> OperationOutcome<StreamingEndpoint> {
         let key = Self.key(name)
-        guard var endpoint = endpoints[key] else { throw .resourceNotFound(type: "streaming endpoint", name: name) }
-        if let tags = patch.tags { endpoint.tags = tags }
-        if let incoming = patch.properties {
-            if let value = incoming.description { endpoint.properties?.description = value }
-            if let value = incoming.maxCacheAge {
-                guard value >= 0 else { throw .badRequest("'properties.maxCacheAge' must not be negative; got \(value).", target: "properties.maxCacheAge") }
-                endpoint.properties?.maxCacheAge = value
-            }
-            if let value = incoming.accessControl { endpoint.properties?.accessControl = value }
-            if let value = incoming.customHostNames { endpoint.properties?.customHostNames = value }
-            if let value = incoming.crossSiteAccessPolicies { endpoint.properties?.crossSiteAccessPolicies = value }
-            if let units = incoming.scaleUnits, units != endpoint.properties?.scaleUnits {
-                throw .badRequest("Change 'properties.scaleUnits' with the scale action, not with an update.", target: "properties.scaleUnits")
-            }
-            if let cdn = incoming.cdnEnabled, cdn {
-                throw .badRequest("This box has no CDN; 'properties.cdnEnabled' must stay false.", target: "properties.cdnEnabled")
-            }
+        guard let current = endpoints[key] else { throw .resourceNotFound(type: "streaming endpoint", name: name) }
+        var (endpoint, changed) = try current.merged(with: patch)
+        if endpoint.properties?.cdnEnabled == true {
+            throw .badRequest("This box has no CDN; 'properties.cdnEnabled' must stay false.", target: "properties.cdnEnabled")
+        }
+        var states = lifecycle(name, current)
+        if changed.remove(.scaleUnits) != nil {
+            _ = try states.scale(from: current.properties?.scaleUnits ?? 0, to: endpoint.properties?.scaleUnits ?? 0)
+            endpoint.sku = Self.sku(scaleUnits: endpoint.properties?.scaleUnits ?? 0)
+        } else {
+            _ = try states.update(changing: changed)
         }
         endpoint.properties?.lastModified = Date()
         endpoint.systemData?.lastModifiedAt = endpoint.properties?.lastModified
@@ -94,12 +95,12 @@ extension MediaServices {
         return OperationOutcome(resource: render(endpoint, name: endpoint.name ?? name, account: account), operation: operation, created: false)
     }
 
+    /// DELETE: a Running endpoint is stopped first (the origin then refuses locators unless another one runs).
     public func deleteEndpoint(_ name: String) async throws(ARMError) -> OperationRecord? {
         let key = Self.key(name)
         guard let endpoint = endpoints[key] else { return nil }
-        if endpoint.properties?.resourceState == .running {
-            throw .invalidOperation("The streaming endpoint '\(endpoint.name ?? name)' is Running; stop it before deleting it.")
-        }
+        var states = lifecycle(name, endpoint)
+        _ = try states.delete()
         endpoints[key] = nil
         let operation = finishedOperation(.streamingEndpoint, resource: "streamingEndpoints/\(name)")
         try await persist([.delete(.streamingEndpoint, parent: "", name: endpoint.name ?? name), .operation(operation)])
@@ -111,28 +112,24 @@ extension MediaServices {
     public func performEndpointAction(_ name: String, _ action: EndpointAction, scaleUnits: Int32? = nil) async throws(ARMError) -> OperationRecord {
         let key = Self.key(name)
         guard var endpoint = endpoints[key] else { throw .resourceNotFound(type: "streaming endpoint", name: name) }
-        let state = endpoint.properties?.resourceState ?? .stopped
+        var states = lifecycle(name, endpoint)
+        let work: StreamingEndpointWork
         switch action {
-        case .start:
-            guard state == .stopped || state == .running else {
-                throw .invalidOperation("The streaming endpoint '\(endpoint.name ?? name)' is \(state.rawValue); start it when it is Stopped.")
-            }
-            endpoint.properties?.resourceState = .running
-        case .stop:
-            guard state == .running || state == .stopped else {
-                throw .invalidOperation("The streaming endpoint '\(endpoint.name ?? name)' is \(state.rawValue); stop it when it is Running.")
-            }
-            endpoint.properties?.resourceState = .stopped
+        case .start: work = try states.start()
+        case .stop: work = try states.stop()
         case .scale:
-            guard let units = scaleUnits, units >= 0 else {
-                throw .badRequest("'scaleUnit' must be 0 (Standard) or more (Premium).", target: "scaleUnit")
+            guard let units = scaleUnits else {
+                throw .badRequest("The body must give 'scaleUnit': 0 (Standard) or more (Premium).", target: "scaleUnit")
             }
-            guard state == .running || state == .stopped else {
-                throw .invalidOperation("The streaming endpoint '\(endpoint.name ?? name)' is \(state.rawValue); scale it when it is Running or Stopped.")
-            }
+            work = try states.scale(from: endpoint.properties?.scaleUnits ?? 0, to: units)
+        }
+        if case .scale(let units) = work {
             endpoint.properties?.scaleUnits = units
             endpoint.sku = Self.sku(scaleUnits: units)
         }
+        // Serving starts or stops with the state: the origin reads it on every locator request.
+        if work != .none { states.finish(succeeded: true) }
+        endpoint.properties?.resourceState = states.state.resourceState
         endpoint.properties?.lastModified = Date()
         endpoints[key] = endpoint
         let operation = finishedOperation(.streamingEndpoint, resource: "streamingEndpoints/\(endpoint.name ?? name)")
