@@ -125,8 +125,8 @@ extension MediaServices {
         return OperationOutcome(resource: render(events[key]!, account: account), operation: operation, created: true)
     }
 
-    /// PATCH: only the fields the service lets change, and only in Stopped or StandBy (description and tags
-    /// also while Running).
+    /// PATCH: the fields the service lets change (`LiveEvent.merged(with:)`), in the states `LiveEventLifecycle`
+    /// allows; new IP allow lists apply from the next encoder connection or preview request.
     public func updateLiveEvent(_ name: String, patch: LiveEvent, account: ResourceID) async throws(ARMError) -> OperationOutcome<LiveEvent> {
         let key = Self.key(name)
         var entry = try eventEntry(name)

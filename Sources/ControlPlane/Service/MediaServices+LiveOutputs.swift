@@ -41,9 +41,6 @@ extension MediaServices {
         }
         try body.validateForCreate(encodingType: event.resource.properties?.encoding?.encodingType,
                                    streamOptions: event.resource.properties?.streamOptions)
-        guard [.running, .standBy, .stopped].contains(event.state) else {
-            throw .invalidOperation("The live event '\(event.name)' is \(event.state.rawValue); create live outputs when it is Stopped, StandBy or Running.")
-        }
         _ = try event.lifecycle.createOutput(existingOutputs: event.outputs.count, limit: Self.maximumOutputs(event.resource))
         var properties = body.properties ?? LiveOutputProperties()
         guard let assetName = properties.assetName, let asset = assets[Self.key(assetName)] else {
