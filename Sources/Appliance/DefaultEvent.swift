@@ -70,7 +70,8 @@ func primaryIPv4Address() -> String? {
         guard flags & Int32(IFF_UP) != 0, flags & Int32(IFF_LOOPBACK) == 0 else { continue }
         var host = [CChar](repeating: 0, count: Int(NI_MAXHOST))
         if getnameinfo(addr, socklen_t(MemoryLayout<sockaddr_in>.size), &host, socklen_t(host.count), nil, 0, NI_NUMERICHOST) == 0 {
-            return String(cString: host)
+            let bytes = host.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }
+            return String(decoding: bytes, as: UTF8.self)
         }
     }
     return nil

@@ -106,7 +106,7 @@ public struct ControlAPI: HTTPResponder {
 
         // Live events
         case (.liveEvents, .get):
-            return try await list(c, await s.liveEvents(account: c.account), count: true)
+            return try list(c, await s.liveEvents(account: c.account), count: true)
         case (.liveEvent(let name), .get):
             return try Self.json(await s.liveEvent(name, account: c.account))
         case (.liveEvent(let name), .put):
@@ -135,7 +135,7 @@ public struct ControlAPI: HTTPResponder {
 
         // Live outputs
         case (.liveOutputs(let event), .get):
-            return try await list(c, await s.liveOutputs(event: event, account: c.account), count: true)
+            return try list(c, await s.liveOutputs(event: event, account: c.account), count: true)
         case (.liveOutput(let event, let name), .get):
             return try Self.json(await s.liveOutput(event: event, name, account: c.account))
         case (.liveOutput(let event, let name), .put):
@@ -157,7 +157,7 @@ public struct ControlAPI: HTTPResponder {
 
         // Assets
         case (.assets, .get):
-            return try await list(c, await s.assetList(account: c.account), count: false, filterable: true) { asset, path in
+            return try list(c, await s.assetList(account: c.account), count: false, filterable: true) { asset, path in
                 Self.odata(path, name: asset.name, created: asset.properties?.created, modified: asset.properties?.lastModified,
                            extra: ["properties/alternateid": asset.properties?.alternateId, "properties/assetid": asset.properties?.assetId,
                                    "properties/container": asset.properties?.container, "properties/description": asset.properties?.description])
@@ -182,7 +182,7 @@ public struct ControlAPI: HTTPResponder {
 
         // Streaming locators
         case (.streamingLocators, .get):
-            return try await list(c, await s.locatorList(account: c.account), count: false, filterable: true) { locator, path in
+            return try list(c, await s.locatorList(account: c.account), count: false, filterable: true) { locator, path in
                 let p = locator.properties
                 return Self.odata(path, name: locator.name, created: p?.created, modified: nil,
                                   extra: ["properties/assetname": p?.assetName, "properties/streaminglocatorid": p?.streamingLocatorId,
@@ -203,7 +203,7 @@ public struct ControlAPI: HTTPResponder {
 
         // Streaming policies
         case (.streamingPolicies, .get):
-            return try await list(c, await s.policyList(account: c.account), count: false, filterable: true) { policy, path in
+            return try list(c, await s.policyList(account: c.account), count: false, filterable: true) { policy, path in
                 Self.odata(path, name: policy.name, created: policy.properties?.created, modified: nil, extra: [:])
             }
         case (.streamingPolicy(let name), .get):
@@ -216,7 +216,7 @@ public struct ControlAPI: HTTPResponder {
 
         // Streaming endpoints
         case (.streamingEndpoints, .get):
-            return try await list(c, await s.endpointList(account: c.account), count: true)
+            return try list(c, await s.endpointList(account: c.account), count: true)
         case (.streamingEndpoint(let name), .get):
             return try Self.json(await s.endpoint(name, account: c.account))
         case (.streamingEndpoint(let name), .put):
