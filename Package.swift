@@ -39,10 +39,12 @@ let package = Package(
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // sd_notify (READY/STATUS/WATCHDOG/STOPPING), socket activation, the journald log handler.
+        .target(name: "Systemd", dependencies: ["CSystemd", "EventLoop", .product(name: "Logging", package: "swift-log")]),
         // The API client the CLI verbs use: ARM requests, tables, exit codes.
         .target(name: "Client", dependencies: ["EventLoop", "HTTP", "ControlPlane"]),
         .target(name: "Appliance", dependencies: [
-            "EventLoop", "HTTP", "Media", "Live", "Ingest", "Origin", "Packaging", "ControlPlane",
+            "EventLoop", "HTTP", "Media", "Live", "Ingest", "Origin", "Packaging", "ControlPlane", "Systemd",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "edgelive", dependencies: [
@@ -61,6 +63,8 @@ let package = Package(
         .testTarget(name: "ControlPlaneTests", dependencies: [
             "ControlPlane", "Live", "Media", "EventLoop", "HTTP", .product(name: "GRDB", package: "GRDB.swift"),
         ]),
+        .testTarget(name: "SystemdTests", dependencies: ["Systemd", "EventLoop", .product(name: "Logging", package: "swift-log")]),
+        .testTarget(name: "ApplianceTests", dependencies: ["Appliance", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "ClientTests", dependencies: ["Client", "ControlPlane", "HTTP", "EventLoop"]),
         .testTarget(name: "OriginTests", dependencies: ["Origin", "Live", "Media", "ISOBMFF", "Packaging", "HTTP", "EventLoop"]),
     ]

@@ -1,0 +1,2 @@
+/// Placeholder until the systemd integration lands; keeps the target buildable.
+enum SystemdPlaceholder {}
