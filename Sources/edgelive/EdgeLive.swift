@@ -15,53 +15,63 @@ struct EdgeLive: AsyncParsableCommand {
 
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Run the appliance: ingest, live pipelines and origin.")
+        abstract: "Run the appliance: ingest, live pipelines, origin and control API.",
+        discussion: "Settings come from the defaults, then the --config file's [server] section, then these flags.")
 
-    @Option(help: "Data directory (state, assets).")
-    var dataDir = "./data"
+    @Option(help: "Configuration file (INI; keys are these flags' names). Default: none (development defaults).")
+    var config: String?
 
-    @Option(help: "Address to listen on.")
-    var listen = "0.0.0.0"
+    @Option(help: "Data directory (state, assets). Default ./data.")
+    var dataDir: String?
 
-    @Option(help: "Origin (HTTP) port.")
-    var httpPort = 8080
+    @Option(help: "Address to listen on. Default 0.0.0.0.")
+    var listen: String?
 
-    @Option(help: "RTMP ingest port.")
-    var rtmpPort = 1935
+    @Option(help: "Origin (HTTP) port. Default 8080.")
+    var httpPort: Int?
 
-    @Option(help: "Host name or address used in printed URLs (default: first non-loopback IPv4 address).")
+    @Option(help: "RTMP ingest port. Default 1935.")
+    var rtmpPort: Int?
+
+    @Option(help: "Host name or address used in published URLs (default: first non-loopback IPv4 address).")
     var publicHost: String?
 
-    @Option(help: "Live window kept in memory per channel, in seconds.")
-    var window = 300
+    @Option(help: "Live window kept in memory per channel, in seconds. Default 300.")
+    var window: Int?
 
-    @Option(help: "Control API (Azure Media Services v3 compatible REST) port.")
-    var apiPort = 8090
+    @Option(help: "Control API (Azure Media Services v3 compatible REST) port. Default 8090.")
+    var apiPort: Int?
 
-    @Option(help: "Control API bearer token (default: generated on first start into <data-dir>/api-token).")
+    @Option(help: "Control API bearer token (default: generated on first start into <data-dir>/api-token; also EDGELIVE_API_TOKEN).")
     var apiToken: String?
 
     @Option(help: "host[:port] that streaming endpoints report as their hostName (default: <public host>:<http port>).")
     var streamingHost: String?
 
     func validate() throws {
-        for (name, port) in [("--http-port", httpPort), ("--rtmp-port", rtmpPort), ("--api-port", apiPort)] where !(0...65535).contains(port) {
-            throw ValidationError("\(name) \(port) is not a TCP port (0-65535)")
+        for (name, port) in [("--http-port", httpPort), ("--rtmp-port", rtmpPort), ("--api-port", apiPort)] {
+            if let port, !(0...65535).contains(port) { throw ValidationError("\(name) \(port) is not a TCP port (0-65535)") }
         }
-        guard window >= 10 else { throw ValidationError("--window must be at least 10 seconds") }
+        if let window, window < 10 { throw ValidationError("--window must be at least 10 seconds") }
     }
 
     func run() async throws {
         var configuration = ApplianceConfiguration()
-        configuration.dataDirectory = dataDir
-        configuration.listenHost = listen
-        configuration.httpPort = httpPort
-        configuration.rtmpPort = rtmpPort
-        configuration.publicHost = publicHost
-        configuration.windowSeconds = window
-        configuration.apiPort = apiPort
-        configuration.apiToken = apiToken ?? ProcessInfo.processInfo.environment["EDGELIVE_API_TOKEN"]
-        configuration.streamingHost = streamingHost
+        do {
+            if let config { try configuration.apply(ConfigurationFile.load(path: config)) }
+        } catch {
+            FileHandle.standardError.write(Data("edgelive: \(error)\n".utf8))
+            throw ExitCode(1)
+        }
+        if let dataDir { configuration.dataDirectory = dataDir }
+        if let listen { configuration.listenHost = listen }
+        if let httpPort { configuration.httpPort = httpPort }
+        if let rtmpPort { configuration.rtmpPort = rtmpPort }
+        if let publicHost { configuration.publicHost = publicHost }
+        if let window { configuration.windowSeconds = window }
+        if let apiPort { configuration.apiPort = apiPort }
+        if let token = apiToken ?? ProcessInfo.processInfo.environment["EDGELIVE_API_TOKEN"] { configuration.apiToken = token }
+        if let streamingHost { configuration.streamingHost = streamingHost }
         do {
             try await Appliance.serve(configuration)
         } catch let error as ApplianceError {
@@ -70,4 +80,3 @@ struct Serve: AsyncParsableCommand {
         }
     }
 }
-

@@ -1,3 +1,0 @@
-import Testing
-@testable import Appliance
-@Test func applianceTargetBuilds() { #expect(ApplianceConfiguration().apiPort == 8090) }
