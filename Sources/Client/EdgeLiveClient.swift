@@ -63,6 +63,25 @@ public struct EdgeLiveClient: Sendable {
         try await eventAction(name, "start", body: [])
     }
 
+    /// `event start NAME --create`: creates the event from `defaults` when it does not exist (started), else
+    /// starts it; then shows it, ingest URL included (what `edgelive-channel@NAME` logs for `systemctl status`).
+    public func startOrCreateEvent(_ defaults: LiveEventCreateOptions) async throws(ClientError) -> CommandOutput {
+        do {
+            _ = try await arm.get(LiveEvent.self, Self.eventPath(defaults.name), apiVersion: ClientAPIVersion.streaming,
+                                  subject: Self.eventSubject(defaults.name))
+        } catch where error.exitCode == .notFound {
+            var options = defaults
+            options.autoStart = true
+            return try await createEvent(options)
+        }
+        var output = try await startEvent(defaults.name)
+        if !json, wait {
+            let details = try await showEvent(defaults.name)
+            output.standardOutput += details.standardOutput
+        }
+        return output
+    }
+
     /// `event stop NAME [--remove-outputs]`: the body `removeOutputsOnStop` is required by the API.
     public func stopEvent(_ name: String, removeOutputs: Bool) async throws(ClientError) -> CommandOutput {
         try await eventAction(name, "stop", body: Array("{\"removeOutputsOnStop\":\(removeOutputs)}".utf8))

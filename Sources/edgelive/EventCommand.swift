@@ -59,12 +59,22 @@ struct EventCommand: AsyncParsableCommand {
     struct Start: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Start a live event (ingest opens).")
         @Argument(help: "Live event name.") var name: String
+        @Flag(help: "Create the event from the configuration file's [channel] defaults when it does not exist.") var create = false
         @OptionGroup var wait: WaitOptions
         @OptionGroup var client: ClientCommandOptions
 
         func run() async throws {
             let name = name
-            try await client.run(wait: !wait.noWait) { verbs throws(ClientError) in try await verbs.startEvent(name) }
+            guard create else {
+                try await client.run(wait: !wait.noWait) { verbs throws(ClientError) in try await verbs.startEvent(name) }
+                return
+            }
+            let channel = try client.configurationFile()
+            let defaults = LiveEventCreateOptions(
+                name: name, encoding: channel?.value("channel", "encoding"),
+                allow: channel?.list("channel", "allow") ?? [], previewAllow: channel?.list("channel", "preview-allow") ?? [],
+                description: "Created by edgelive event start --create", autoStart: true)
+            try await client.run(wait: !wait.noWait) { verbs throws(ClientError) in try await verbs.startOrCreateEvent(defaults) }
         }
     }
 

@@ -54,3 +54,23 @@ def test_cli_live_workflow(daemon):
     assert cli(daemon, "locator", "delete", "cliloc").returncode == 0
     assert http_status(urls[0])[0] == 404
     assert cli(daemon, "endpoint", "show").returncode == 0
+
+
+def test_cli_start_create_from_configuration(daemon, tmp_path):
+    # The file tells the CLI where the API and the token are, and what a new channel looks like.
+    conf = tmp_path / "edgelive.conf"
+    conf.write_text(f"[server]\ndata-dir = {daemon.data_dir}\napi-port = {daemon.api_port}\n\n"
+                    "[channel]\nencoding = PassthroughStandard\nallow = 127.0.0.0/8\n")
+    run = lambda *a: subprocess.run([BIN, *a, "--config", str(conf)], capture_output=True, text=True, timeout=60)
+    r = run("event", "start", "news", "--create")
+    assert r.returncode == 0, r.stderr
+    assert f"rtmp://127.0.0.1:{daemon.rtmp_port}/live/" in r.stdout, r.stdout
+    r = run("event", "show", "news", "--json")
+    event = json.loads(r.stdout)
+    assert event["properties"]["input"]["accessControl"]["ip"]["allow"][0]["address"] == "127.0.0.0"
+    assert event["properties"]["resourceState"] == "Running"
+    # Starting again (a unit restarted) is fine and keeps the same URL; stop leaves it Stopped.
+    again = run("event", "start", "news", "--create")
+    assert again.returncode == 0 and event["properties"]["input"]["endpoints"][0]["url"] in again.stdout, again.stdout
+    assert run("event", "stop", "news", "--remove-outputs").returncode == 0
+    assert json.loads(run("event", "show", "news", "--json").stdout)["properties"]["resourceState"] == "Stopped"
