@@ -58,13 +58,13 @@ extension SystemdEnvironmentTests {
             var status = stat()
             try #require(fstat(2, &status) == 0)
             let matching = "\(status.st_dev):\(status.st_ino)"
-            await withEnvironment(["JOURNAL_STREAM": matching]) {
+            try await withEnvironment(["JOURNAL_STREAM": matching]) {
                 #expect(JournalLogHandler.isStderrJournal())
             }
-            await withEnvironment(["JOURNAL_STREAM": "\(status.st_dev):\(status.st_ino + 1)"]) {
+            try await withEnvironment(["JOURNAL_STREAM": "\(status.st_dev):\(status.st_ino + 1)"]) {
                 #expect(!JournalLogHandler.isStderrJournal())
             }
-            await withEnvironment(["JOURNAL_STREAM": nil]) {
+            try await withEnvironment(["JOURNAL_STREAM": nil]) {
                 #expect(!JournalLogHandler.isStderrJournal())
                 #expect(JournalLogHandler.standard(label: "test") is StreamLogHandler)
             }

@@ -33,15 +33,15 @@ import Testing
 
 extension SystemdEnvironmentTests {
     @Suite struct ListenFDsTests {
-        @Test func nothingInheritedWithoutSocketActivation() async {
-            await withEnvironment(["LISTEN_FDS": nil, "LISTEN_PID": nil, "LISTEN_FDNAMES": nil]) {
+        @Test func nothingInheritedWithoutSocketActivation() async throws {
+            try await withEnvironment(["LISTEN_FDS": nil, "LISTEN_PID": nil, "LISTEN_FDNAMES": nil]) {
                 #expect(ListenFDs.take().isEmpty)
             }
         }
 
         /// Another process's LISTEN_FDS (we are its child) must not be claimed.
-        @Test func listenFDsOfAnotherProcessAreIgnored() async {
-            await withEnvironment(["LISTEN_FDS": "1", "LISTEN_PID": "1", "LISTEN_FDNAMES": "http"]) {
+        @Test func listenFDsOfAnotherProcessAreIgnored() async throws {
+            try await withEnvironment(["LISTEN_FDS": "1", "LISTEN_PID": "1", "LISTEN_FDNAMES": "http"]) {
                 #expect(ListenFDs.take().isEmpty)
             }
         }
@@ -64,7 +64,10 @@ func socketActivatedChildAcceptsOnInheritedSockets() throws {
                          "-E", "EDGELIVE_TEST_SOCKET_ACTIVATED_CHILD=1",
                          try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")]
         + childTestArguments
-    process.standardOutput = FileHandle.nullDevice
+    // The child's own test report (small) is kept to explain a failure.
+    let report = Pipe()
+    process.standardOutput = report
+    process.standardError = report
     try process.run()
     defer { if process.isRunning { process.terminate() } }
     // The connection both triggers the exec and is then accepted by the child's TCPServer.
@@ -73,7 +76,8 @@ func socketActivatedChildAcceptsOnInheritedSockets() throws {
     let reply = readAll(client, timeout: .seconds(120))
     #expect(reply == "http=[3] rtmp=[4] env-unset=true\n")
     process.waitUntilExit()
-    #expect(process.terminationStatus == 0)
+    let childOutput = String(decoding: report.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    #expect(process.terminationStatus == 0, "child output:\n\(childOutput)")
 }
 
 /// The child half of the test above: runs only inside the activated process.
@@ -115,4 +119,4 @@ let activatorPath: String? = ["/usr/bin/systemd-socket-activate", "/bin/systemd-
     .first { FileManager.default.isExecutableFile(atPath: $0) }
 
 /// Arguments that make this test binary run only the child test (swift-testing under XCTest's runner).
-let childTestArguments = ["--testing-library", "swift-testing", "--filter", "socketActivatedChild$"]
+let childTestArguments = ["--testing-library", "swift-testing", "--filter", #"SystemdTests\.socketActivatedChild\("#]

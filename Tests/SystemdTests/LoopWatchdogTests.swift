@@ -30,7 +30,8 @@ extension SystemdEnvironmentTests {
         @Test func noWatchdogWhenSystemdDidNotAskForOne() async throws {
             let notifier = SystemdNotifier(socketPath: "/unused", watchdogInterval: nil)
             try await withLoop { loop in
-                #expect(try await LoopWatchdog.start(on: loop, notifier: notifier) == nil)
+                let watchdog = try await LoopWatchdog.start(on: loop, notifier: notifier)
+                #expect(watchdog == nil)
             }
         }
 

@@ -7,8 +7,8 @@ import Glibc
 
 extension SystemdEnvironmentTests {
     @Suite struct SystemdNotifierTests {
-        @Test func noNotifierWithoutNotifySocket() async {
-            await withEnvironment(["NOTIFY_SOCKET": nil]) {
+        @Test func noNotifierWithoutNotifySocket() async throws {
+            try await withEnvironment(["NOTIFY_SOCKET": nil]) {
                 #expect(SystemdNotifier.fromEnvironment() == nil)
             }
         }
@@ -54,14 +54,17 @@ extension SystemdEnvironmentTests {
             let socket = try NotifySocket()
             let me = String(getpid())
             try await withEnvironment(["NOTIFY_SOCKET": socket.path, "WATCHDOG_USEC": "3000000", "WATCHDOG_PID": me]) {
-                #expect(try #require(SystemdNotifier.fromEnvironment()).watchdogInterval == .seconds(3))
+                let notifier = try #require(SystemdNotifier.fromEnvironment())
+                #expect(notifier.watchdogInterval == .seconds(3))
             }
             try await withEnvironment(["NOTIFY_SOCKET": socket.path, "WATCHDOG_USEC": "500000", "WATCHDOG_PID": nil]) {
-                #expect(try #require(SystemdNotifier.fromEnvironment()).watchdogInterval == .milliseconds(500))
+                let notifier = try #require(SystemdNotifier.fromEnvironment())
+                #expect(notifier.watchdogInterval == .milliseconds(500))
             }
             // The watchdog belongs to another process (we are its child): not ours to ping.
             try await withEnvironment(["NOTIFY_SOCKET": socket.path, "WATCHDOG_USEC": "3000000", "WATCHDOG_PID": "1"]) {
-                #expect(try #require(SystemdNotifier.fromEnvironment()).watchdogInterval == nil)
+                let notifier = try #require(SystemdNotifier.fromEnvironment())
+                #expect(notifier.watchdogInterval == nil)
             }
         }
     }

@@ -87,7 +87,7 @@ final class NotifySocket {
 }
 
 /// Sets (or with nil unsets) an environment variable for the duration of `body`, restoring the old value.
-func withEnvironment<T>(_ values: [String: String?], _ body: () async throws -> T) async rethrows -> T {
+func withEnvironment<T>(_ values: [String: String?], _ body: () async throws -> T) async throws -> T {
     var previous: [String: String?] = [:]
     for (name, value) in values {
         previous[name] = getenv(name).map { String(cString: $0) }
