@@ -60,6 +60,30 @@ public final class TCPServer: LoopHandle, @unchecked Sendable {
         return server
     }
 
+    /// Listens on an inherited socket that is already bound and listening (systemd socket activation).
+    ///
+    /// Once libuv accepts `descriptor` the server owns it and closes it with the handle (also when
+    /// `listen` then fails); if libuv refuses it (not a socket, already in use by this loop) it stays
+    /// the caller's. libuv makes it non-blocking; listen() on a listening socket only resets the backlog.
+    public static func listen(loop: EventLoop, descriptor: Int32, backlog: Int32 = 511,
+                              onConnection: @escaping (TCPConnection) -> Void) throws(UVError) -> TCPServer {
+        let server = try TCPServer(loop: loop)
+        server.boundDescription = "inherited socket \(descriptor)"
+        let opened = uv_tcp_open(server.tcp, uv_os_sock_t(descriptor))
+        if opened != 0 {
+            server.close()
+            throw UVError(code: opened, context: "cannot use inherited socket \(descriptor)")
+        }
+        if let port = server.localPort { server.boundDescription = "inherited socket \(descriptor) (port \(port))" }
+        do {
+            try server.listen(backlog: backlog, onConnection: onConnection)
+        } catch {
+            server.close()
+            throw error
+        }
+        return server
+    }
+
     private func accept(status: Int32) {
         // A failed accept (EMFILE and friends) affects one connection, not the listener.
         guard status == 0, !isClosed else { return }

@@ -92,6 +92,22 @@ public actor HTTPServer {
         let listener = try TCPServer.listen(loop: loop, host: configuration.host, port: configuration.port) { connection in
             self.assumeIsolated { $0.accept(connection) }
         }
+        return try run(listener)
+    }
+
+    /// Starts accepting on an inherited, already-listening socket (systemd socket activation) instead
+    /// of binding `configuration.host`/`port`; returns its port. Ownership of `descriptor`: see
+    /// `TCPServer.listen(loop:descriptor:backlog:onConnection:)`.
+    public func start(inheritedDescriptor descriptor: Int32) throws -> Int {
+        guard case .idle = state else { preconditionFailure("HTTPServer.start() called twice") }
+        let listener = try TCPServer.listen(loop: loop, descriptor: descriptor) { connection in
+            self.assumeIsolated { $0.accept(connection) }
+        }
+        return try run(listener)
+    }
+
+    /// Starts the idle sweeper and enters `.running` with `listener`, which is closed if that fails.
+    private func run(_ listener: TCPServer) throws -> Int {
         let sweeper: LoopTimer
         do {
             sweeper = try LoopTimer(loop: loop)

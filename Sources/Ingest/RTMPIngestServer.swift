@@ -41,6 +41,21 @@ public actor RTMPIngestServer {
         let server = try TCPServer.listen(loop: loop, host: host, port: port) { [unowned self] connection in
             self.assumeIsolated { $0.accept(connection) }
         }
+        return try run(server, host: host, requestedPort: port)
+    }
+
+    /// Listens on an inherited, already-listening socket (systemd socket activation); returns its port.
+    /// Ownership of `descriptor`: see `TCPServer.listen(loop:descriptor:backlog:onConnection:)`.
+    public func start(inheritedDescriptor descriptor: Int32) throws -> Int {
+        let server = try TCPServer.listen(loop: loop, descriptor: descriptor) { [unowned self] connection in
+            self.assumeIsolated { $0.accept(connection) }
+        }
+        // An inherited socket is bound wherever edgelive.socket says; its port is read back.
+        return try run(server, host: "inherited", requestedPort: 0)
+    }
+
+    /// Keeps `server` and starts the idle sweep.
+    private func run(_ server: TCPServer, host: String, requestedPort port: Int) throws -> Int {
         self.server = server
         let timer = try LoopTimer(loop: loop)
         timer.start(after: .seconds(5), repeat: .seconds(5)) { [unowned self] in

@@ -1,2 +1,0 @@
-/// Placeholder until the systemd integration lands; keeps the target buildable.
-enum SystemdPlaceholder {}

@@ -1,3 +1,0 @@
-import Testing
-@testable import Systemd
-@Test func systemdTargetBuilds() { #expect(String(describing: SystemdPlaceholder.self) == "SystemdPlaceholder") }
