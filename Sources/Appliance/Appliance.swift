@@ -6,6 +6,7 @@ import Ingest
 import Live
 import Logging
 import Origin
+import Systemd
 
 /// Start-up order, wiring and shutdown of `edgelive serve`.
 public enum Appliance {
@@ -16,6 +17,9 @@ public enum Appliance {
         // sockets and pipes with write(2), which raises SIGPIPE on a closed peer; EPIPE is handled.
         signal(SIGPIPE, SIG_IGN)
         bootstrapLogging()
+        // Sockets systemd opened for us (edgelive.socket): taken before anything else can inherit them.
+        let inherited = ListenFDs.take()
+        let notifier = SystemdNotifier.fromEnvironment()
         var logger = Logger(label: "edgelive")
         logger[metadataKey: "component"] = "appliance"
 
@@ -56,18 +60,28 @@ public enum Appliance {
             return ApplianceError(message)
         }
         let httpPort: Int, rtmpPort: Int, apiPort: Int
-        do { httpPort = try await origin.start() } catch {
+        do { httpPort = try await start(origin, inherited: inherited["http"]?.first) } catch {
             throw await fail("cannot listen on \(configuration.listenHost):\(configuration.httpPort) for the origin (HTTP): \(error); stop the other process or choose another port with --http-port")
         }
         started.append { await origin.stop() }
-        do { rtmpPort = try await rtmp.start(host: configuration.listenHost, port: configuration.rtmpPort) } catch {
+        do {
+            if let descriptor = inherited["rtmp"]?.first {
+                rtmpPort = try await rtmp.start(inheritedDescriptor: descriptor)
+            } else {
+                rtmpPort = try await rtmp.start(host: configuration.listenHost, port: configuration.rtmpPort)
+            }
+        } catch {
             throw await fail("cannot listen on \(configuration.listenHost):\(configuration.rtmpPort) for RTMP ingest: \(error); stop the other process or choose another port with --rtmp-port")
         }
         started.append { await rtmp.stop() }
-        do { apiPort = try await api.start() } catch {
+        do { apiPort = try await start(api, inherited: inherited["api"]?.first) } catch {
             throw await fail("cannot listen on \(configuration.listenHost):\(configuration.apiPort) for the control API: \(error); stop the other process or choose another port with --api-port")
         }
         started.append { await api.stop() }
+        for (name, descriptors) in inherited where !["http", "rtmp", "api"].contains(name) {
+            logger.warning("ignoring a socket systemd passed with an unknown name", metadata: ["name": "\(name)"])
+            for descriptor in descriptors { close(descriptor) }
+        }
 
         await services.setListeningPorts(http: httpPort, rtmp: rtmpPort)
         await services.setIngestControl(RTMPIngestControl(server: rtmp))
@@ -91,16 +105,30 @@ public enum Appliance {
                 """
         }
         FileHandle.standardOutput.write(Data(lines.utf8))
+        // Every listener is bound and the state is loaded: only now is the service ready.
+        let summary = await services.summary()
+        notifier?.ready(status: SystemdNotifier.statusText(runningEvents: summary.running, viewers: 0))
+        var watchdog: LoopWatchdog?
+        if let notifier {
+            do { watchdog = try await LoopWatchdog.start(on: loop, notifier: notifier) } catch {
+                logger.error("cannot start the watchdog pings; systemd will restart the service", metadata: ["error": "\(error)"])
+            }
+        }
+        var statusTimer: LoopTimer?
+        if let notifier { statusTimer = try? await startStatusUpdates(loop: loop, notifier: notifier, services: services, origin: origin) }
         logger.info("ready", metadata: ["http_port": "\(httpPort)", "rtmp_port": "\(rtmpPort)", "api_port": "\(apiPort)",
                                         "data_dir": "\(configuration.dataDirectory)",
                                         "api_token": "\(token.file ?? "from configuration")"])
 
         let signal = await waitForTermination(loop: loop)
         logger.info("shutting down", metadata: ["signal": "\(signal)"])
+        notifier?.stopping(status: "stopping: finishing in-flight fragments")
+        if let statusTimer { loop.execute { statusTimer.close() } }
         await api.stop()
         await rtmp.stop()
         await services.shutdown()
         await origin.stop()
+        if let watchdog { try? await loop.submit { watchdog.stop() } }
         do {
             try loop.shutdown()
         } catch {
@@ -108,12 +136,35 @@ public enum Appliance {
         }
     }
 
+    /// journald (structured EDGELIVE_* fields) when stderr is the journal, plain stderr otherwise.
     static func bootstrapLogging() {
         let level = ProcessInfo.processInfo.environment["EDGELIVE_LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0) } ?? .info
         LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
+            var handler = JournalLogHandler.standard(label: label)
             handler.logLevel = level
             return handler
+        }
+    }
+
+    /// Binds an HTTP server on the socket systemd passed, or on its configured port.
+    static func start(_ server: HTTPServer, inherited descriptor: Int32?) async throws -> Int {
+        if let descriptor { return try await server.start(inheritedDescriptor: descriptor) }
+        return try await server.start()
+    }
+
+    /// `STATUS=` every 5 s: running live events and connected viewers, for `systemctl status`.
+    static func startStatusUpdates(loop: EventLoop, notifier: SystemdNotifier, services: MediaServices,
+                                   origin: HTTPServer) async throws -> LoopTimer {
+        try await loop.submit {
+            let timer = try LoopTimer(loop: loop)
+            timer.start(after: .seconds(5), repeat: .seconds(5)) {
+                Task {
+                    let running = await services.summary().running
+                    let viewers = await origin.connectionCount
+                    notifier.status(SystemdNotifier.statusText(runningEvents: running, viewers: viewers))
+                }
+            }
+            return timer
         }
     }
 }
