@@ -231,7 +231,7 @@ def box(tmp_path_factory):
         f.write("edgelive-box\n")
     b = Box(root, os.path.join(cgroup2_dir(), f"edgelive-box-{os.getpid()}"), str(work / "systemd.log"))
     b.deb_name = os.path.basename(deb)
-    shutil.copy(deb, os.path.join(root, "tmp", b.deb_name))
+    shutil.copy(deb, os.path.join(root, "root", b.deb_name))
     # The administrator's configuration, in place before the package (kept as the conffile's local
     # version): free ports, since the box shares the host's network, and loopback URLs.
     b.http_port, b.rtmp_port, b.api_port = free_port(), free_port(), free_port()
@@ -302,7 +302,7 @@ def test_box_boots_systemd(box):
 
 def test_apt_installs_the_package_and_starts_the_service(box):
     apt(box, "update")
-    apt(box, "install", f"/tmp/{box.deb_name}")
+    apt(box, "install", f"/root/{box.deb_name}")
     assert box.cmd(["dpkg-query", "-W", "-f=${Status}", "edgelive"]).stdout == "install ok installed"
     assert box.sh("id -nG edgelive").stdout.split()[:1] == ["edgelive"], "the edgelive user was not created"
     assert box.sh("stat -c %U /var/lib/edgelive").stdout.strip() == "edgelive"
@@ -392,7 +392,7 @@ def test_upgrade_keeps_data_and_configuration(box):
     token = box.cmd(["cat", "/var/lib/edgelive/api-token"]).stdout
     version = box.cmd(["dpkg-query", "-W", "-f=${Version}", "edgelive"]).stdout
     # The same package with a higher version: what `apt upgrade` brings.
-    box.sh(f"rm -rf /tmp/up && dpkg-deb -R /tmp/{box.deb_name} /tmp/up && "
+    box.sh(f"rm -rf /tmp/up && dpkg-deb -R /root/{box.deb_name} /tmp/up && "
            f"sed -i 's/^Version: .*/Version: {version}.1/' /tmp/up/DEBIAN/control && "
            "dpkg-deb -Znone -b /tmp/up /tmp/edgelive-upgrade.deb >/dev/null && rm -rf /tmp/up", timeout=300)
     apt(box, "install", "/tmp/edgelive-upgrade.deb")
