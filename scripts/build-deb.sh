@@ -48,7 +48,7 @@ gzip -9n -c README.md > "$doc/README.md.gz"
 {
   echo "edgelive ($VERSION) unstable; urgency=medium"
   echo
-  echo "  * Built from $(git log -1 --format='%h %s' 2>/dev/null || echo 'a source tree without git history')."
+  echo "  * Built from $(git log -1 --format='%h %s' 2>/dev/null | cut -c1-60 || echo 'a source tree without git history')."
   echo
   echo " -- edgelive maintainers <maintainers@edgelive.invalid>  $(date -R -d "@${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct 2>/dev/null || date +%s)}")"
 } | gzip -9n > "$doc/changelog.gz"
