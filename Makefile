@@ -4,7 +4,7 @@ RELEASE_BIN := .build/release/edgelive
 DATA_DIR ?= ./data
 ARGS ?=
 
-.PHONY: run test build release unit e2e bench setup clean
+.PHONY: run test build release unit e2e bench setup clean deb
 
 setup:
 	@scripts/setup.sh run
@@ -24,7 +24,14 @@ test:
 	@scripts/setup.sh test
 	$(SWIFT) build -c release --product edgelive
 	$(SWIFT) test
-	EDGELIVE_BIN=$(RELEASE_BIN) .venv/bin/pytest -q Tests/e2e
+	SWIFT=$(SWIFT) scripts/build-deb.sh > .build/deb-path
+	EDGELIVE_BIN=$(RELEASE_BIN) EDGELIVE_DEB=$$(tail -n1 .build/deb-path) .venv/bin/pytest -q Tests/e2e
+
+# .build/deb/edgelive_<version>_<arch>.deb: release binary with the Swift runtime linked statically, units,
+# default configuration; see systemd/README.md.
+deb:
+	@scripts/setup.sh deb
+	SWIFT=$(SWIFT) scripts/build-deb.sh
 
 unit:
 	$(SWIFT) test

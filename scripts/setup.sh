@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what building, running and testing edgelive needs on Debian 12, and nothing when it is
-# all there already. Called by `make run`, `make test` and `make bench`; safe to run repeatedly.
+# all there already. Called by `make run`, `make test`, `make deb`, `make bench`; safe to run repeatedly.
 set -euo pipefail
 
 want_build=(pkg-config libuv1-dev libhttp-parser-dev libavcodec-dev libavformat-dev libavutil-dev
@@ -8,12 +8,17 @@ want_build=(pkg-config libuv1-dev libhttp-parser-dev libavcodec-dev libavformat-
 # Real peers for the tests: ffmpeg pushes and probes, GStreamer pushes with rtmp2sink, curl fetches.
 want_test=(ffmpeg curl python3-venv gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
            gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav)
+# The .deb (make deb): dpkg-deb, dpkg-shlibdeps (dpkg-dev), strip (binutils), lintian to check it.
+want_deb=(dpkg-dev binutils lintian)
+# The install test boots the .deb in a debootstrapped Debian 12 under its own systemd (unshare, nsenter).
+want_install_test=(debootstrap util-linux)
 # Benchmarks compare against nginx with Debian's RTMP module.
 want_bench=(nginx-light libnginx-mod-rtmp time)
 
 want=("${want_build[@]}")
 case "${1:-run}" in
-  test)  want+=("${want_test[@]}") ;;
+  test)  want+=("${want_test[@]}" "${want_deb[@]}" "${want_install_test[@]}") ;;
+  deb)   want+=("${want_deb[@]}") ;;
   bench) want+=("${want_test[@]}" "${want_bench[@]}") ;;
   run)   want+=(ffmpeg) ;;
 esac
@@ -35,7 +40,7 @@ if ! command -v swift >/dev/null; then
 fi
 
 # Python tools for the end-to-end tests live in a project virtualenv.
-if [ "${1:-run}" != run ]; then
+if [ "${1:-run}" = test ] || [ "${1:-run}" = bench ]; then
   # Re-installed whenever the requirements change (the copy in .venv records what is installed).
   if [ ! -x .venv/bin/pytest ] || ! cmp -s Tests/e2e/requirements.txt .venv/requirements.installed; then
     [ -x .venv/bin/python ] || python3 -m venv .venv
