@@ -1,6 +1,9 @@
 # edgelive — the two commands: `make run` starts the appliance, `make test` passes the tests.
 SWIFT ?= swift
 RELEASE_BIN := .build/release/edgelive
+# One release configuration for everything (run, tests, bench, the .deb): the Swift runtime linked statically,
+# so the tested binary is the shipped one and the two never rebuild each other.
+RELEASE := -c release --static-swift-stdlib --product edgelive
 DATA_DIR ?= ./data
 ARGS ?=
 
@@ -13,16 +16,16 @@ build:
 	$(SWIFT) build
 
 release:
-	$(SWIFT) build -c release --product edgelive
+	$(SWIFT) build $(RELEASE)
 
 run:
 	@scripts/setup.sh run
-	@$(SWIFT) build -c release --product edgelive
+	@$(SWIFT) build $(RELEASE)
 	exec $(RELEASE_BIN) serve --data-dir $(DATA_DIR) $(ARGS)
 
 test:
 	@scripts/setup.sh test
-	$(SWIFT) build -c release --product edgelive
+	$(SWIFT) build $(RELEASE)
 	$(SWIFT) test
 	SWIFT=$(SWIFT) scripts/build-deb.sh > .build/deb-path
 	EDGELIVE_BIN=$(RELEASE_BIN) EDGELIVE_DEB=$$(tail -n1 .build/deb-path) .venv/bin/pytest -q Tests/e2e
@@ -38,12 +41,12 @@ unit:
 
 e2e:
 	@scripts/setup.sh test
-	$(SWIFT) build -c release --product edgelive
+	$(SWIFT) build $(RELEASE)
 	EDGELIVE_BIN=$(RELEASE_BIN) .venv/bin/pytest -q Tests/e2e
 
 bench:
 	@scripts/setup.sh bench
-	$(SWIFT) build -c release --product edgelive
+	$(SWIFT) build $(RELEASE)
 	EDGELIVE_BIN=$(RELEASE_BIN) python3 scripts/bench.py
 
 clean:

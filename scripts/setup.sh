@@ -11,7 +11,7 @@ want_test=(ffmpeg curl python3-venv gstreamer1.0-tools gstreamer1.0-plugins-base
 # The .deb (make deb): dpkg-deb, dpkg-shlibdeps (dpkg-dev), strip (binutils), lintian to check it.
 want_deb=(dpkg-dev binutils lintian)
 # The install test boots the .deb in a debootstrapped Debian 12 under its own systemd (unshare, nsenter).
-want_install_test=(debootstrap util-linux)
+want_install_test=(debootstrap util-linux systemd)
 # Benchmarks compare against nginx with Debian's RTMP module.
 want_bench=(nginx-light libnginx-mod-rtmp time)
 
