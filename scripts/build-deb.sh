@@ -33,8 +33,8 @@ mkdir -p "$stage/DEBIAN" "$stage/usr/bin" "$stage/lib/systemd/system" "$stage/us
 install -m 0755 "$BIN" "$stage/usr/bin/edgelive"
 strip --strip-unneeded --remove-section=.comment --remove-section=.note "$stage/usr/bin/edgelive"
 
-install -m 0644 systemd/edgelive.service systemd/edgelive-channel@.service systemd/edgelive-http.socket \
-        systemd/edgelive-rtmp.socket systemd/edgelive-api.socket "$stage/lib/systemd/system/"
+install -m 0644 systemd/edgelive.service systemd/edgelive-channel@.service systemd/edgelive.socket \
+        "$stage/lib/systemd/system/"
 install -m 0644 systemd/edgelive.sysusers "$stage/usr/lib/sysusers.d/edgelive.conf"
 install -m 0644 systemd/edgelive.tmpfiles "$stage/usr/lib/tmpfiles.d/edgelive.conf"
 install -m 0644 packaging/edgelive.conf "$stage/etc/edgelive/edgelive.conf"

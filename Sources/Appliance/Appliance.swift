@@ -18,7 +18,8 @@ public enum Appliance {
         signal(SIGPIPE, SIG_IGN)
         bootstrapLogging()
         // Sockets systemd opened for us (edgelive.socket): taken before anything else can inherit them.
-        let inherited = ListenFDs.take()
+        let (inherited, unusedSockets) = ListenFDs.assign(ListenFDs.take(), ports: [
+            "http": configuration.httpPort, "rtmp": configuration.rtmpPort, "api": configuration.apiPort])
         let notifier = SystemdNotifier.fromEnvironment()
         var logger = Logger(label: "edgelive")
         logger[metadataKey: "component"] = "appliance"
@@ -60,12 +61,12 @@ public enum Appliance {
             return ApplianceError(message)
         }
         let httpPort: Int, rtmpPort: Int, apiPort: Int
-        do { httpPort = try await start(origin, inherited: inherited["http"]?.first) } catch {
+        do { httpPort = try await start(origin, inherited: inherited["http"]) } catch {
             throw await fail("cannot listen on \(configuration.listenHost):\(configuration.httpPort) for the origin (HTTP): \(error); stop the other process or choose another port with --http-port")
         }
         started.append { await origin.stop() }
         do {
-            if let descriptor = inherited["rtmp"]?.first {
+            if let descriptor = inherited["rtmp"] {
                 rtmpPort = try await rtmp.start(inheritedDescriptor: descriptor)
             } else {
                 rtmpPort = try await rtmp.start(host: configuration.listenHost, port: configuration.rtmpPort)
@@ -74,13 +75,14 @@ public enum Appliance {
             throw await fail("cannot listen on \(configuration.listenHost):\(configuration.rtmpPort) for RTMP ingest: \(error); stop the other process or choose another port with --rtmp-port")
         }
         started.append { await rtmp.stop() }
-        do { apiPort = try await start(api, inherited: inherited["api"]?.first) } catch {
+        do { apiPort = try await start(api, inherited: inherited["api"]) } catch {
             throw await fail("cannot listen on \(configuration.listenHost):\(configuration.apiPort) for the control API: \(error); stop the other process or choose another port with --api-port")
         }
         started.append { await api.stop() }
-        for (name, descriptors) in inherited where !["http", "rtmp", "api"].contains(name) {
-            logger.warning("ignoring a socket systemd passed with an unknown name", metadata: ["name": "\(name)"])
-            for descriptor in descriptors { close(descriptor) }
+        for descriptor in unusedSockets {
+            logger.warning("ignoring a socket systemd passed: its name and port match no listener", metadata: [
+                "port": "\(ListenFDs.localPort(of: descriptor).map(String.init) ?? "?")"])
+            close(descriptor)
         }
 
         await services.setListeningPorts(http: httpPort, rtmp: rtmpPort)

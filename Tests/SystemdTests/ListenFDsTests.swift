@@ -120,3 +120,31 @@ let activatorPath: String? = ["/usr/bin/systemd-socket-activate", "/bin/systemd-
 
 /// Arguments that make this test binary run only the child test (swift-testing under XCTest's runner).
 let childTestArguments = ["--testing-library", "swift-testing", "--filter", #"SystemdTests\.socketActivatedChild\("#]
+
+/// Roles come from names when systemd gave them, else from the port each socket is bound to; leftovers are
+/// returned for closing.
+@Test func inheritedSocketsTakeRolesByNameOrPort() throws {
+    func listening() throws -> (Int32, Int) {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        try #require(fd >= 0 && bound == 0 && listen(fd, 1) == 0)
+        return (fd, try #require(ListenFDs.localPort(of: fd)))
+    }
+    let (a, portA) = try listening(), (b, portB) = try listening(), (c, _) = try listening()
+    defer { close(a); close(b); close(c) }
+    #expect(portA > 0 && portA != portB)
+    // One unit, no names: matched by port; the socket on no configured port is left over.
+    let unnamed = ListenFDs.assign(["edgelive.socket": [a, b, c]], ports: ["http": portB, "rtmp": portA, "api": 1])
+    #expect(unnamed.roles == ["http": b, "rtmp": a])
+    #expect(unnamed.unused == [c])
+    // Named sockets take their role whatever their port.
+    let named = ListenFDs.assign(["http": [a], "api": [b]], ports: ["http": 1, "rtmp": 2, "api": 3])
+    #expect(named.roles == ["http": a, "api": b])
+    #expect(named.unused.isEmpty)
+    #expect(ListenFDs.localPort(of: -1) == nil)
+}

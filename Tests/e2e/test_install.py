@@ -17,15 +17,14 @@ import time
 
 import pytest
 
-from conftest import ffmpeg_push, free_port, probe_url_frames
+from conftest import ffmpeg_push, free_port, http_status, probe_url_frames
 
 ROOT_DIR = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BUILD = os.path.join(ROOT_DIR, ".build")
 ROOTFS_TAR = os.path.join(BUILD, "debootstrap-bookworm.tar")
 MIRROR = os.environ.get("EDGELIVE_DEBIAN_MIRROR", "http://deb.debian.org/debian")
 BOX_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-SHIPPED_UNITS = ["edgelive.service", "edgelive-channel@.service", "edgelive-http.socket",
-                 "edgelive-rtmp.socket", "edgelive-api.socket"]
+SHIPPED_UNITS = ["edgelive.service", "edgelive-channel@.service", "edgelive.socket"]
 
 
 def run(cmd, timeout=120, check=True, **kw):
@@ -386,6 +385,46 @@ def test_journal_entries_carry_the_component(box):
     entries = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
     components = {e["EDGELIVE_COMPONENT"] for e in entries if "EDGELIVE_COMPONENT" in e}
     assert components, f"no journal entry of edgelive has EDGELIVE_COMPONENT among {len(entries)} entries"
+
+
+def test_socket_activation_keeps_the_ports_across_restarts(box):
+    api = f"http://127.0.0.1:{box.api_port}/"
+    box.cmd(["systemctl", "stop", "edgelive.service"], timeout=60)
+    # edgelive.socket on the box's ports (a drop-in, as its comment says), then nothing but the sockets listens.
+    box.sh("mkdir -p /etc/systemd/system/edgelive.socket.d && "
+           f"printf '[Socket]\\nListenStream=\\nListenStream={box.http_port}\\nListenStream={box.rtmp_port}\\n"
+           f"ListenStream={box.api_port}\\n' > /etc/systemd/system/edgelive.socket.d/ports.conf && "
+           "systemctl daemon-reload && systemctl enable --now edgelive.socket")
+    try:
+        assert box.show("edgelive.service", "ActiveState") in ("inactive", "failed")
+        # A request while the service is stopped waits in the socket and starts the service.
+        code = wait_for("the API to answer through the socket",
+                        lambda: http_status(api, timeout=30)[0], 60)
+        assert code == 401, code
+        assert box.show("edgelive.service", "ActiveState") == "active"
+        log = box.journal("edgelive.service")
+        assert "cannot listen" not in log, log[-2000:]
+        # A restart keeps the listening sockets: requests during it queue instead of being refused.
+        errors = []
+        def hammer():
+            deadline = time.time() + 8
+            while time.time() < deadline:
+                try:
+                    http_status(api, timeout=30)
+                except OSError as error:
+                    errors.append(repr(error))
+                time.sleep(0.05)
+        poller = threading.Thread(target=hammer)
+        poller.start()
+        box.cmd(["systemctl", "restart", "edgelive.service"], timeout=60)
+        poller.join()
+        assert not errors, f"connections were refused during the restart: {errors[:3]}"
+        assert http_status(api)[0] == 401
+    finally:
+        box.sh("systemctl disable --now edgelive.socket; rm -rf /etc/systemd/system/edgelive.socket.d; "
+               "systemctl daemon-reload; systemctl restart edgelive.service", timeout=120)
+        wait_for("the API to answer after binding its own ports again",
+                 lambda: box.cmd(["edgelive", "event", "show", "news"], check=False).returncode == 0, 60)
 
 
 def test_upgrade_keeps_data_and_configuration(box):

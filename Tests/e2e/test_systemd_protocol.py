@@ -60,12 +60,17 @@ def test_notify_ready_status_watchdog_stopping(tmp_path):
 
 
 @pytest.mark.skipif(shutil.which("systemd-socket-activate") is None, reason="systemd-socket-activate is not installed")
-def test_socket_activation_keeps_the_listening_sockets(tmp_path):
+@pytest.mark.parametrize("named", [True, False], ids=["named-sockets", "one-unit-matched-by-port"])
+def test_socket_activation_uses_the_inherited_sockets(tmp_path, named):
     http, rtmp, api = free_port(), free_port(), free_port()
-    cmd = ["systemd-socket-activate", "-l", f"127.0.0.1:{http}", "-l", f"127.0.0.1:{rtmp}", "-l", f"127.0.0.1:{api}",
-           "--fdname=http:rtmp:api", BIN, "serve", "--data-dir", str(tmp_path / "data"), "--http-port", "1",
-           "--rtmp-port", "1", "--api-port", "1", "--public-host", "127.0.0.1"]
-    # The configured ports (1) are never bound: the daemon must use the sockets it was given.
+    cmd = ["systemd-socket-activate", "-l", f"127.0.0.1:{http}", "-l", f"127.0.0.1:{rtmp}", "-l", f"127.0.0.1:{api}"]
+    if named:
+        # FileDescriptorName=http/rtmp/api: the names decide; the configured ports (1) are never bound.
+        cmd += ["--fdname=http:rtmp:api", BIN, "serve", "--http-port", "1", "--rtmp-port", "1", "--api-port", "1"]
+    else:
+        # One edgelive.socket with three ListenStream= (no names): each socket takes the role of its port.
+        cmd += [BIN, "serve", "--http-port", str(http), "--rtmp-port", str(rtmp), "--api-port", str(api)]
+    cmd += ["--data-dir", str(tmp_path / "data"), "--public-host", "127.0.0.1"]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         # systemd-socket-activate starts the service on the first connection to any of its sockets.
