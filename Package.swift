@@ -12,12 +12,13 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
     ],
     targets: [
         // MARK: - System libraries (Debian packages; see scripts/setup.sh)
         .systemLibrary(name: "CLibUV", pkgConfig: "libuv", providers: [.apt(["libuv1-dev"])]),
         .systemLibrary(name: "CHTTPParser", providers: [.apt(["libhttp-parser-dev"])]),
-        .systemLibrary(name: "CFFmpeg", pkgConfig: "libavcodec", providers: [.apt(["libavcodec-dev", "libavformat-dev", "libswscale-dev", "libva-dev"])]),
+        .systemLibrary(name: "CFFmpeg", pkgConfig: "libavcodec", providers: [.apt(["libavcodec-dev", "libavformat-dev", "libavfilter-dev", "libswscale-dev", "libswresample-dev", "libva-dev"])]),
         .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
 
         // MARK: - Pure layers: no I/O
@@ -25,13 +26,15 @@ let package = Package(
         .target(name: "ISOBMFF", dependencies: ["Media"]),
         .target(name: "RTMP", dependencies: ["Media"]),
         .target(name: "Packaging", dependencies: ["Media", "ISOBMFF"]),
+        // Live encoding's pure half: ladder presets and planning, hardware profiles, the worker's pipe protocol.
+        .target(name: "EncodeModel", dependencies: ["Media", .product(name: "Yams", package: "Yams")]),
 
         // MARK: - Runtime
         .target(name: "EventLoop", dependencies: ["CLibUV"]),
         .target(name: "HTTP", dependencies: ["EventLoop", "CHTTPParser"]),
 
         // MARK: - Live pipeline and servers
-        .target(name: "Live", dependencies: ["Media", "ISOBMFF", "EventLoop", .product(name: "Logging", package: "swift-log")]),
+        .target(name: "Live", dependencies: ["Media", "ISOBMFF", "EventLoop", "EncodeModel", .product(name: "Logging", package: "swift-log")]),
         .target(name: "Ingest", dependencies: ["EventLoop", "HTTP", "RTMP", "ISOBMFF", "Media", "Live", .product(name: "Logging", package: "swift-log")]),
         .target(name: "Origin", dependencies: ["HTTP", "Packaging", "Live", "Media", "ISOBMFF", .product(name: "Logging", package: "swift-log")]),
         .target(name: "ControlPlane", dependencies: [
@@ -39,16 +42,19 @@ let package = Package(
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // The encode worker's side (`edgelive worker encode`): decode, scale, encode with libavcodec (VAAPI or
+        // libx264), and the VAAPI probe. Only this target imports the codec libraries.
+        .target(name: "Encode", dependencies: ["CFFmpeg", "EncodeModel", "Media"]),
         // sd_notify (READY/STATUS/WATCHDOG/STOPPING), socket activation, the journald log handler.
         .target(name: "Systemd", dependencies: ["CSystemd", "EventLoop", .product(name: "Logging", package: "swift-log")]),
         // The API client the CLI verbs use: ARM requests, tables, exit codes.
         .target(name: "Client", dependencies: ["EventLoop", "HTTP", "ControlPlane"]),
         .target(name: "Appliance", dependencies: [
-            "EventLoop", "HTTP", "Media", "Live", "Ingest", "Origin", "Packaging", "ControlPlane", "Systemd",
+            "EventLoop", "HTTP", "Media", "Live", "Ingest", "Origin", "Packaging", "ControlPlane", "Systemd", "EncodeModel",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "edgelive", dependencies: [
-            "Appliance", "Client", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "Appliance", "Client", "Encode", "EncodeModel", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
         // MARK: - Tests
@@ -66,6 +72,8 @@ let package = Package(
         .testTarget(name: "SystemdTests", dependencies: ["Systemd", "EventLoop", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "ApplianceTests", dependencies: ["Appliance", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "ClientTests", dependencies: ["Client", "ControlPlane", "HTTP", "EventLoop"]),
+        .testTarget(name: "EncodeModelTests", dependencies: ["EncodeModel", "Media"]),
+        .testTarget(name: "EncodeTests", dependencies: ["Encode", "EncodeModel", "Media", "CFFmpeg"]),
         .testTarget(name: "OriginTests", dependencies: ["Origin", "Live", "Media", "ISOBMFF", "Packaging", "HTTP", "EventLoop"]),
     ]
 )

@@ -3,7 +3,7 @@
 # all there already. Called by `make run`, `make test`, `make deb`, `make bench`; safe to run repeatedly.
 set -euo pipefail
 
-want_build=(pkg-config libuv1-dev libhttp-parser-dev libavcodec-dev libavformat-dev libavutil-dev
+want_build=(pkg-config libuv1-dev libhttp-parser-dev libavcodec-dev libavformat-dev libavfilter-dev libavutil-dev
             libswscale-dev libswresample-dev libva-dev libsystemd-dev libsqlite3-dev)
 # Real peers for the tests: ffmpeg pushes and probes, GStreamer pushes with rtmp2sink, curl fetches.
 want_test=(ffmpeg curl python3-venv gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
