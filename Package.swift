@@ -38,7 +38,7 @@ let package = Package(
         .target(name: "Ingest", dependencies: ["EventLoop", "HTTP", "RTMP", "ISOBMFF", "Media", "Live", .product(name: "Logging", package: "swift-log")]),
         .target(name: "Origin", dependencies: ["HTTP", "Packaging", "Live", "Media", "ISOBMFF", .product(name: "Logging", package: "swift-log")]),
         .target(name: "ControlPlane", dependencies: [
-            "Media", "EventLoop", "HTTP", "Live", "Ingest", "Origin", "Packaging",
+            "Media", "EventLoop", "HTTP", "Live", "Ingest", "Origin", "Packaging", "EncodeModel",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Logging", package: "swift-log"),
         ]),

@@ -8,7 +8,13 @@
    playlist, as the daemon measures it (wall clock at the socket read of the fragment's last sample to
    the fragment entering the live window that playlists are rendered from). It includes the wait for
    the next keyframe, which is what proves the fragment complete (one frame interval, 33 ms at 30 fps).
+3. Live encoding, software path: frames per second of the Default720p ladder (six libx264 rungs + AAC) made by
+   edgelive's encoder (`edgelive worker bench`, the worker's engine without the pipe) and by the ffmpeg CLI
+   encoding the same input into the same ladder with the same libx264 settings (one decode, split, scale,
+   encode), both offline as fast as possible, and their ratio; per libx264 preset, and whether the machine
+   holds the ladder in real time (30 fps with 15 % headroom).
 """
+import json
 import os
 import re
 import shutil
@@ -141,6 +147,50 @@ http {{
     return cpu, elapsed
 
 
+# Default720p (spec §2.5): width, height, kbit/s.
+LADDER_720P = [(1280, 720, 3500), (960, 540, 2200), (704, 396, 1350), (512, 288, 850), (384, 216, 550), (340, 192, 200)]
+LADDER_SECONDS = int(os.environ.get("BENCH_LADDER_SECONDS", "20"))
+X264_PRESETS = os.environ.get("BENCH_X264_PRESETS", "ultrafast,superfast,veryfast").split(",")
+
+
+def ffmpeg_ladder_cmd(src, preset):
+    """The same ladder with the ffmpeg CLI: one decode, split, scale each rung, libx264 with the settings edgelive's
+    encoder uses (High profile, CBR-like VBV of 2x the rate, closed 2 s GOP, no scene cut), AAC-LC 128k stereo."""
+    n = len(LADDER_720P)
+    graph = f"[0:v]split={n}" + "".join(f"[s{i}]" for i in range(n)) + ";" + ";".join(
+        f"[s{i}]scale={w}:{h}:flags=bicubic[o{i}]" for i, (w, h, _) in enumerate(LADDER_720P))
+    cmd = ["ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin", "-i", src, "-filter_complex", graph]
+    for i, (_, _, kbps) in enumerate(LADDER_720P):
+        cmd += ["-map", f"[o{i}]", f"-c:v:{i}", "libx264", f"-preset:v:{i}", preset, f"-profile:v:{i}", "high",
+                f"-b:v:{i}", f"{kbps}k", f"-maxrate:v:{i}", f"{kbps}k", f"-bufsize:v:{i}", f"{2 * kbps}k",
+                f"-g:v:{i}", "60", f"-keyint_min:v:{i}", "60", f"-sc_threshold:v:{i}", "0", f"-forced-idr:v:{i}", "1"]
+    cmd += ["-map", "0:a", "-c:a", "aac", "-b:a", "128k", "-ac", "2", "-f", "null", "-"]
+    return cmd
+
+
+def bench_ladder(work):
+    src = os.path.join(work, "contribution.flv")
+    subprocess.run(["ffmpeg", "-hide_banner", "-loglevel", "error", "-y",
+                    "-f", "lavfi", "-i", "testsrc2=size=1280x720:rate=30",
+                    "-f", "lavfi", "-i", "sine=frequency=1000:sample_rate=48000", "-t", str(LADDER_SECONDS),
+                    "-c:v", "libx264", "-preset", "veryfast", "-profile:v", "high", "-g", "60", "-keyint_min", "60",
+                    "-sc_threshold", "0", "-b:v", "4M", "-c:a", "aac", "-b:a", "128k", "-f", "flv", src], check=True)
+    frames = LADDER_SECONDS * 30
+    rows = []
+    for preset in X264_PRESETS:
+        out = subprocess.run([BIN, "worker", "bench", "--input", src, "--preset", "Default720p", "--x264-preset", preset],
+                             capture_output=True, text=True, check=True).stdout
+        ours = json.loads(out.strip().splitlines()[-1])
+        start = time.monotonic()
+        usage_before = os.times()
+        subprocess.run(ffmpeg_ladder_cmd(src, preset), check=True)
+        ff_wall = time.monotonic() - start
+        usage_after = os.times()
+        ff_cpu = (usage_after.children_user - usage_before.children_user) + (usage_after.children_system - usage_before.children_system)
+        rows.append((preset, ours["fps"], ours["cpu_seconds"], frames / ff_wall, ff_cpu))
+    return rows
+
+
 def main():
     if not os.path.exists(BIN):
         sys.exit(f"{BIN} is missing: run `swift build -c release` first (make bench does)")
@@ -164,6 +214,18 @@ def main():
                   f"p95 {p95:.1f} ms, max {lat_ms[-1]:.1f} ms")
         else:
             print("ingest -> playlist latency: no fragment observed")
+        rows = bench_ladder(work)
+        print(f"live encoding, Default720p ladder (6 libx264 rungs + AAC) from {LADDER_SECONDS} s of 720p30, offline, "
+              f"{os.cpu_count()} cores:")
+        for preset, fps, cpu, ff_fps, ff_cpu in rows:
+            print(f"  x264 {preset:<9} edgelive {fps:6.1f} fps ({cpu:5.1f} s CPU)   ffmpeg CLI {ff_fps:6.1f} fps "
+                  f"({ff_cpu:5.1f} s CPU)   ratio edgelive / ffmpeg: {fps / ff_fps:.2f}")
+        realtime = [p for p, fps, _, _, _ in rows if fps >= 30 * 1.15]
+        if realtime:
+            print(f"  real time: this machine holds Default720p with libx264 '{realtime[-1]}' "
+                  f"(the slowest preset measured with >= 15 % headroom over 30 fps)")
+        else:
+            print("  real time: no measured libx264 preset holds Default720p at 30 fps here; use a GPU profile or a smaller ladder")
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

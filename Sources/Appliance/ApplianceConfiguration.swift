@@ -23,12 +23,25 @@ public struct ApplianceConfiguration: Sendable {
     public var apiToken: String?
     /// `hostName` the streaming endpoints report (where viewers reach the origin). Default `<public host>:<http port>`.
     public var streamingHost: String?
+    /// Hardware profiles (VAAPI families, software presets). Default `/usr/share/edgelive/hwprofiles` when it
+    /// exists (the package), else `./hwprofiles` (a checkout).
+    public var hardwareProfilesDirectory: String?
+    /// Whether live encoding may fall back to libx264 when no GPU passes its profile's probe. Default `auto`.
+    public var encodePolicy: EncodePolicy = .auto
+    /// Custom ladders (`NAME.yaml` each), offered beside the built-in presets. Default: none.
+    public var presetsDirectory: String?
 
     public init() {}
 
     public var channelConfiguration: ChannelConfiguration {
         ChannelConfiguration(windowDuration: Int64(windowSeconds) * MediaTime.ticksPerSecond)
     }
+}
+
+/// `auto`: VAAPI when the chosen hardware profile's probe passes, else libx264, said in status, logs and the
+/// metric line. `never`: encoding events are refused without a usable GPU.
+public enum EncodePolicy: String, Sendable, CaseIterable {
+    case auto, never
 }
 
 /// A start-up problem the operator can fix; printed as one line and exit status 1.

@@ -18,6 +18,12 @@ import Foundation
 /// encoding = PassthroughStandard    #   (what edgelive-channel@NAME.service runs)
 /// allow = 0.0.0.0/0                 # ingest IP allow list, comma separated
 /// preview-allow = 0.0.0.0/0         # preview IP allow list, comma separated
+///
+/// [encoding]                        # live encoding (Standard / Premium1080p events)
+/// hwprofiles =                      # --hwprofiles; empty: /usr/share/edgelive/hwprofiles, else ./hwprofiles
+/// encode-policy = auto              # --encode-policy: auto (GPU when its profile's probe passes, else
+///                                   #   libx264, said loudly) or never (no GPU: encoding events refused)
+/// presets =                         # --presets: a directory of custom ladders (NAME.yaml), beside the built-ins
 /// ```
 ///
 /// `#` and `;` start comments; values may be quoted. Flags given on the command line win over the file.
@@ -28,6 +34,7 @@ public struct ConfigurationFile: Sendable, Equatable {
     public static let knownKeys: [String: Set<String>] = [
         "server": ["data-dir", "listen", "http-port", "rtmp-port", "api-port", "api-token", "public-host", "streaming-host", "window"],
         "channel": ["encoding", "allow", "preview-allow"],
+        "encoding": ["hwprofiles", "encode-policy", "presets"],
     ]
 
     /// Section → key → value (empty values are absent).
@@ -126,6 +133,14 @@ extension ApplianceConfiguration {
         if let value = file.value("server", "public-host") { publicHost = value }
         if let value = file.value("server", "streaming-host") { streamingHost = value }
         if let value = try file.integer("server", "window") { windowSeconds = value }
+        if let value = file.value("encoding", "hwprofiles") { hardwareProfilesDirectory = value }
+        if let value = file.value("encoding", "presets") { presetsDirectory = value }
+        if let value = file.value("encoding", "encode-policy") {
+            guard let policy = EncodePolicy(rawValue: value.lowercased()) else {
+                throw ConfigurationError("\(file.path): [encoding] encode-policy must be 'auto' or 'never'; got '\(value)'")
+            }
+            encodePolicy = policy
+        }
         for (name, port) in [("http-port", httpPort), ("rtmp-port", rtmpPort), ("api-port", apiPort)] where !(0 ... 65535).contains(port) {
             throw ConfigurationError("\(file.path): [server] \(name) \(port) is not a TCP port (0-65535)")
         }

@@ -22,6 +22,8 @@ public enum IngestRefusalCode {
     public static let unknownAccessToken = "MPE_RTMP_APPID_AUTH_FAILURE"
     /// The encoder's address is outside the live event's `input.accessControl.ip.allow` ranges.
     public static let connectionDenied = "MPE_INGEST_ENCODER_CONNECTION_DENIED"
+    /// A second quality pushed to an encoding live event, which takes a single bitrate.
+    public static let qualitiesExceeded = "MPE_INGEST_MEDIA_QUALITIES_EXCEEDED"
     /// The live event exists but is not Running (edgelive's code: the service has no such endpoint then).
     public static let eventNotRunning = "MPE_INGEST_LIVE_EVENT_NOT_RUNNING"
 }

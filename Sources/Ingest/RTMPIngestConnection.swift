@@ -143,6 +143,11 @@ final class RTMPIngestConnection: @unchecked Sendable {
             }
         }
         guard let channel else { return }
+        guard channel.assumeIsolated({ $0.acceptsStream(path.streamName) }) else {
+            refusePublish(request, status: "NetStream.Publish.Denied", code: IngestRefusalCode.qualitiesExceeded,
+                          reason: "live event '\(channel.name)' encodes a single contribution stream and one is already publishing; send one bitrate, or use a pass-through event for several")
+            return
+        }
         publishing[request.streamName] = path
         server.assumeIsolated { $0.claim(channel: channel, stream: path.streamName, by: self) }
         logger.info("publishing", metadata: ["channel": "\(channel.name)", "stream": "\(path.streamName)"])

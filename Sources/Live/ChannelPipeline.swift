@@ -119,6 +119,12 @@ public struct ChannelPipeline: Sendable {
             let offset: Int64
             if let shared = channelOffset {
                 offset = shared
+                // A stream that published before and now joins the running timeline (a rung of a restarted
+                // encode worker, a quality that reconnected) resumes after a gap of its own: mark it.
+                if tracks.contains(where: { $0.key.stream == stream && $0.value.nextSequence > 1 }) {
+                    markDiscontinuity(stream: stream)
+                    state = tracks[key] ?? state
+                }
             } else {
                 let base = max(now, timelineEnd)
                 offset = base - dtsTicks

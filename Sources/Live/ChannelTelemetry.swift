@@ -68,6 +68,13 @@ public struct ChannelTelemetry: Sendable {
                                          streamName: stream, resultCode: reason.code, resultMessage: reason.message))
     }
 
+    /// The live encoder's worker failed (crash, exit, hang): a Discontinuity stream event at error level, since
+    /// the ladder resumes after a gap.
+    public mutating func encoderFailure(message: String, now: Int64) {
+        events.append(ChannelStreamEvent(kind: .discontinuity, time: now, level: .error,
+                                         resultCode: "EDGELIVE_ENCODER_WORKER_FAILED", resultMessage: message))
+    }
+
     /// An encoder was refused (InvalidConnection): unknown stream key, address not allowed, event not running.
     public mutating func invalidConnection(code: String, reason: String, streamName: String?, remoteAddress: String?,
                                            remotePort: Int?, now: Int64) {

@@ -1,6 +1,8 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import EncodeModel
+import EventLoop
 import ISOBMFF
 import Logging
 import Media
@@ -27,6 +29,8 @@ public actor LiveChannel: MediaSource {
     private var nominalFragmentDuration: Double = 0
     public private(set) var stats = ChannelStats()
     private var ingestTelemetry = ChannelTelemetry()
+    /// The live encoder of an encoding event: the contribution goes to it, its ladder comes back as renditions.
+    private var encoder: LiveEncoder?
     /// Archive writers, called in registration order as each fragment closes.
     private var fragmentSinks: [(id: String, sink: @Sendable (ArchivableFragment) -> Void)] = []
 
@@ -57,14 +61,14 @@ public actor LiveChannel: MediaSource {
     /// An encoder started publishing `stream`; its address (no port) and port go into the BeginIngest event.
     public func beginSession(stream: String, remoteAddress: String? = nil, remotePort: Int? = nil) {
         ingestTelemetry.beginIngest(stream: stream, remoteAddress: remoteAddress, remotePort: remotePort, now: clock())
-        pipeline.beginSession(stream: stream)
+        if encoder == nil { pipeline.beginSession(stream: stream) }
         stats.sessionsStarted += 1
         logger.info("encoder started publishing", metadata: ["stream": "\(stream)"])
     }
 
     /// The encoder of `stream` went away for `reason` (the ingestion's endReason).
     public func endSession(stream: String, reason: IngestEndReason = .clientTerminated) {
-        handle(pipeline.endSession(stream: stream))
+        if let encoder { encoder.endSession(stream: stream) } else { handle(pipeline.endSession(stream: stream)) }
         ingestTelemetry.endIngest(stream: stream, reason: reason, now: clock())
         logger.info("encoder stopped publishing", metadata: ["stream": "\(stream)"])
     }
@@ -77,7 +81,11 @@ public actor LiveChannel: MediaSource {
     }
 
     public func configure(stream: String, codec: CodecConfiguration) {
-        handle(pipeline.configure(stream: stream, configuration: codec))
+        if let encoder {
+            encoder.configure(stream: stream, codec: codec)
+        } else {
+            handle(pipeline.configure(stream: stream, configuration: codec))
+        }
     }
 
     public func ingest(stream: String, frame: MediaFrame) {
@@ -85,7 +93,60 @@ public actor LiveChannel: MediaSource {
         let now = clock()
         ingestTelemetry.frame(TrackKey(stream: stream, kind: frame.kind), byteCount: frame.data.count,
                               decodeTime: frame.decodeTime, timescale: frame.timescale, now: now)
-        handle(pipeline.ingest(stream: stream, frame: frame, now: now))
+        if let encoder {
+            encoder.ingest(stream: stream, frame: frame)
+        } else {
+            handle(pipeline.ingest(stream: stream, frame: frame, now: now))
+        }
+    }
+
+    /// Whether an encoder may publish `stream` here: an encoding event takes a single contribution.
+    public func acceptsStream(_ stream: String) -> Bool {
+        encoder?.accepts(stream: stream) ?? true
+    }
+
+    // MARK: - Live encoding
+
+    /// Makes this an encoding event: from now on the contribution goes to an `edgelive worker encode` process
+    /// started with `launcher`, and the ladder it returns is what the channel packages.
+    /// - Parameters:
+    ///   - backendReason: why this backend (the hardware profile's choice), for status and logs.
+    ///   - isFallback: the box fell back to software although a GPU path was wanted; said loudly.
+    public func startEncoding(loop: EventLoop, job: EncodeJob, launcher: EncodeWorkerLauncher, backendReason: String,
+                              isFallback: Bool) {
+        guard encoder == nil else { return }
+        let encoder = LiveEncoder(loop: loop, job: job, launcher: launcher, backendReason: backendReason,
+                                  isFallback: isFallback, channel: self, logger: logger)
+        self.encoder = encoder
+        encoder.start()
+    }
+
+    /// Stops the encode worker for good (the event stopped); the window stays as it is.
+    public func stopEncoding() {
+        encoder?.stop()
+    }
+
+    /// The encoder's state, backend, restarts and ladder; nil for pass-through events.
+    public var encoderStatus: LiveEncoderStatus? { encoder?.status }
+
+    func declareRenditionBitrate(stream: String, kind: MediaKind, bitsPerSecond: Int) {
+        declaredBitrates[TrackKey(stream: stream, kind: kind)] = bitsPerSecond
+    }
+
+    func configureRendition(stream: String, codec: CodecConfiguration) {
+        handle(pipeline.configure(stream: stream, configuration: codec))
+    }
+
+    func ingestRendition(stream: String, frame: MediaFrame) {
+        handle(pipeline.ingest(stream: stream, frame: frame, now: clock()))
+    }
+
+    func endRendition(stream: String) {
+        handle(pipeline.endSession(stream: stream))
+    }
+
+    func recordEncoderFailure(_ message: String) {
+        ingestTelemetry.encoderFailure(message: message, now: clock())
     }
 
     private func handle(_ events: [PipelineEvent]) {
@@ -215,7 +276,18 @@ public actor LiveChannel: MediaSource {
 
     /// Ingest telemetry as of now (the channel's clock): health, ingestion, per-track figures, stream events.
     public func telemetry() -> ChannelTelemetrySnapshot {
-        ingestTelemetry.snapshot(now: clock())
+        var snapshot = ingestTelemetry.snapshot(now: clock())
+        if let status = encoder?.status {
+            snapshot.healthDescriptions.append("live encoding: \(status.backend) — \(status.backendReason)")
+            if status.isFallback {
+                snapshot.healthDescriptions.append("live encoding fell back to software: \(status.backendReason)")
+            }
+            if status.state == .restarting {
+                snapshot.health = .poor
+                snapshot.healthDescriptions.append("the encode worker is restarting: \(status.lastFailure ?? "unknown cause")")
+            }
+        }
+        return snapshot
     }
 
     /// Records a refused encoder (StreamEvent/InvalidConnection), e.g. an address outside the allow list.

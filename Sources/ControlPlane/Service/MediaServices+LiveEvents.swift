@@ -1,3 +1,4 @@
+import EncodeModel
 import Foundation
 import Live
 
@@ -88,15 +89,12 @@ extension MediaServices {
         properties.preview = preview
         var encoding = properties.encoding ?? LiveEventEncoding()
         encoding.encodingType = encoding.encodingType ?? LiveEventEncodingType.none
-        // Refused rather than accepted and silently run as pass-through: these need parts this build lacks.
         if let type = encoding.encodingType, !type.isPassthrough {
-            throw ARMError(status: 400, code: "NotSupported", message: "Live encoding ('\(type.rawValue)') is not available on this box yet; create a pass-through event (encodingType PassthroughStandard or PassthroughBasic) and send several bitrates from the encoder.", target: "properties.encoding.encodingType")
+            encoding.presetName = try checkEncodingPreset(encoding.presetName, type: type).name
         }
         if input.streamingProtocol == .fragmentedMP4 {
             throw ARMError(status: 400, code: "NotSupported", message: "Fragmented MP4 (Smooth Streaming) ingest is not available on this box yet; use streamingProtocol RTMP.", target: "properties.input.streamingProtocol")
         }
-        if encoding.encodingType == .standard { encoding.presetName = encoding.presetName ?? "Default720p" }
-        if encoding.encodingType == .premium1080p { encoding.presetName = encoding.presetName ?? "Default1080p" }
         properties.encoding = encoding
         properties.streamOptions = properties.streamOptions ?? [.default]
         properties.useStaticHostname = properties.useStaticHostname ?? false
@@ -217,16 +215,58 @@ extension MediaServices {
     }
 
 
-    /// Creates the live pipeline so ingest is accepted on the event's token.
+    /// Creates the live pipeline so ingest is accepted on the event's token; an encoding event also gets its
+    /// encode worker.
     func startChannel(_ key: String) {
         guard let entry = events[key], entry.channel == nil else { return }
-        events[key]?.channel = LiveChannel(name: entry.name, executor: loop.unownedExecutor,
-                                           configuration: configuration.channelConfiguration, logger: logger)
+        let channel = LiveChannel(name: entry.name, executor: loop.unownedExecutor,
+                                  configuration: configuration.channelConfiguration, logger: logger)
+        events[key]?.channel = channel
+        guard let encoding = entry.resource.properties?.encoding, let type = encoding.encodingType, !type.isPassthrough else { return }
+        do {
+            let preset = try checkEncodingPreset(encoding.presetName, type: type)
+            guard let environment = configuration.liveEncoding else { return }
+            let choice = try environment.chooseEncoder(preset).get()
+            let interval = encoding.keyFrameInterval.flatMap { try? ISO8601Duration(parsing: $0) }?.seconds ?? 2
+            let job = EncodeJob(eventName: entry.name, preset: preset,
+                                stretchMode: EncodeModel.StretchMode(rawValue: (encoding.stretchMode ?? .none).rawValue) ?? .none,
+                                keyFrameInterval: interval, backend: choice.backend, encoderOptions: choice.options)
+            channel.assumeIsolated {
+                $0.startEncoding(loop: loop, job: job, launcher: environment.launcher, backendReason: choice.reason,
+                                 isFallback: choice.isFallback)
+            }
+        } catch let error as EncoderUnavailable {
+            logger.error("live encoding cannot start; the event takes no input", metadata: ["event": "\(entry.name)", "reason": "\(error.message)"])
+        } catch {
+            logger.error("live encoding cannot start; the event takes no input", metadata: ["event": "\(entry.name)", "reason": "\(error)"])
+        }
+    }
+
+    /// The ladder an encoding event runs: its preset, checked against the encoding type and this box.
+    func checkEncodingPreset(_ name: String?, type: LiveEventEncodingType) throws(ARMError) -> LadderPreset {
+        let field = "properties.encoding.presetName"
+        guard let environment = configuration.liveEncoding else {
+            throw ARMError(status: 400, code: "NotSupported", message: "Live encoding ('\(type.rawValue)') is not enabled on this box; create a pass-through event (encodingType PassthroughStandard or PassthroughBasic) or start the daemon with live encoding.", target: "properties.encoding.encodingType")
+        }
+        let requested = name.flatMap { $0.isEmpty ? nil : $0 } ?? (type == .premium1080p ? "Default1080p" : "Default720p")
+        guard let preset = environment.preset(named: requested) else {
+            let known = environment.presets.filter { LiveEncodingEnvironment.encodingType(of: $0) == type }.map(\.name)
+            throw .badRequest("Unknown preset '\(requested)' for encodingType '\(type.rawValue)'; use one of: \(known.joined(separator: ", ")).", target: field)
+        }
+        let presetType = LiveEncodingEnvironment.encodingType(of: preset)
+        guard presetType == type else {
+            throw .badRequest("The preset '\(preset.name)' belongs to encodingType '\(presetType.rawValue)', not '\(type.rawValue)'.", target: field)
+        }
+        if case .failure(let unavailable) = environment.chooseEncoder(preset) {
+            throw ARMError(status: 400, code: "NotSupported", message: "This box cannot encode '\(preset.name)': \(unavailable.message)", target: field)
+        }
+        return preset
     }
 
     /// Ends the pipeline: connected encoders are disconnected, the in-memory window is dropped.
     func stopChannel(_ key: String, reason: String) async {
-        guard let entry = events[key], entry.channel != nil else { return }
+        guard let entry = events[key], let channel = entry.channel else { return }
+        await channel.stopEncoding()
         events[key]?.channel = nil
         if let token = entry.resource.properties?.input?.accessToken {
             await ingest?.disconnect(accessToken: token, reason: reason)
@@ -234,7 +274,10 @@ extension MediaServices {
     }
 
     /// Drops the channel without telling ingest (roll-back of a create that could not be saved).
-    func stopChannelNow(_ key: String) { events[key]?.channel = nil }
+    func stopChannelNow(_ key: String) {
+        events[key]?.channel?.assumeIsolated { $0.stopEncoding() }
+        events[key]?.channel = nil
+    }
 
     func validateAccessControl(_ control: LiveEventAccessControl?, field: String) throws(ARMError) {
         for (index, range) in (control?.ip?.allow ?? []).enumerated() {

@@ -26,6 +26,8 @@ public struct ControlPlaneConfiguration: Sendable {
     public var channelConfiguration: ChannelConfiguration
     /// Region reported for tracked resources created without one.
     public var location: String
+    /// How encoding live events (Standard, Premium1080p) run here; nil refuses them with NotSupported.
+    public var liveEncoding: LiveEncodingEnvironment?
 
     public init(dataDirectory: String, publicHost: String, rtmpPort: Int, httpPort: Int, streamingHostName: String? = nil,
                 channelConfiguration: ChannelConfiguration = .init(), location: String = "local") {

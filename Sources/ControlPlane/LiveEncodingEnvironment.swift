@@ -1,0 +1,51 @@
+import EncodeModel
+import Live
+
+/// What the appliance tells the control plane about live encoding on this box.
+public struct LiveEncodingEnvironment: Sendable {
+    /// How workers are started and watched.
+    public var launcher: EncodeWorkerLauncher
+    /// Ladders by name: the built-in presets and any the box adds.
+    public var presets: [LadderPreset]
+    /// The encoder this box uses for `preset` (the hardware profile's choice), or why it cannot encode it.
+    public var chooseEncoder: @Sendable (LadderPreset) -> Result<EncoderChoice, EncoderUnavailable>
+
+    public init(launcher: EncodeWorkerLauncher, presets: [LadderPreset],
+                chooseEncoder: @escaping @Sendable (LadderPreset) -> Result<EncoderChoice, EncoderUnavailable>) {
+        self.launcher = launcher
+        self.presets = presets
+        self.chooseEncoder = chooseEncoder
+    }
+
+    public func preset(named name: String) -> LadderPreset? {
+        presets.first { $0.name.lowercased() == name.lowercased() }
+    }
+
+    /// The encoding type a preset belongs to: Standard encodes up to 720p, Premium1080p up to 1080p.
+    public static func encodingType(of preset: LadderPreset) -> LiveEventEncodingType {
+        (preset.rungs.map(\.height).max() ?? 0) <= 720 ? .standard : .premium1080p
+    }
+}
+
+/// The hardware profile's decision for one preset.
+public struct EncoderChoice: Sendable, Hashable {
+    public var backend: EncoderBackend
+    public var options: [String: String]
+    /// Why: the profile and what the probe found, e.g. "no DRM render node: software x86-64, libx264 superfast for 2 cores".
+    public var reason: String
+    /// Software although the GPU path was wanted (the `auto` policy fell back): status and logs say so loudly.
+    public var isFallback: Bool
+
+    public init(backend: EncoderBackend, options: [String: String], reason: String, isFallback: Bool) {
+        self.backend = backend
+        self.options = options
+        self.reason = reason
+        self.isFallback = isFallback
+    }
+}
+
+/// Why this box cannot encode a preset (policy `never` without a usable GPU, a ladder beyond the hardware).
+public struct EncoderUnavailable: Error, Sendable, Hashable {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+}

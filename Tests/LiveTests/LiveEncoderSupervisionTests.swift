@@ -1,0 +1,46 @@
+// The live encoder's supervision of its worker process, with real child processes that misbehave:
+// one that never sends a heartbeat (a hung encoder) and one that exits at once (a crash at start-up).
+import Testing
+import Foundation
+import EncodeModel
+import EventLoop
+import Media
+@testable import Live
+
+private let job = EncodeJob(eventName: "news", preset: LadderPreset(name: "Test", rungs: [LadderRung(width: 640, height: 360, bitrate: 800_000)]),
+                            backend: .software(preset: "ultrafast", threads: 1))
+
+private func supervise(executable: String, arguments: [String], for duration: Duration) async throws -> LiveEncoderStatus? {
+    let loop = try EventLoop(name: "encoder-supervision-test")
+    let channel = LiveChannel(name: "news", executor: loop.unownedExecutor, logger: quietLogger)
+    let launcher = EncodeWorkerLauncher(executable: executable, arguments: arguments, heartbeatTimeout: .milliseconds(300),
+                                        initialBackoff: .milliseconds(50), maximumBackoff: .milliseconds(200))
+    await channel.startEncoding(loop: loop, job: job, launcher: launcher, backendReason: "test", isFallback: false)
+    try await Task.sleep(for: duration)
+    let status = await channel.encoderStatus
+    await channel.stopEncoding()
+    // Throws unless every handle (timers, pipes, the killed child) closed: a stopped encoder leaves nothing behind.
+    try await loop.shutdownGracefully()
+    return status
+}
+
+@Test func aWorkerThatNeverSendsAHeartbeatIsKilledAndReplaced() async throws {
+    let status = try #require(try await supervise(executable: "/bin/sleep", arguments: ["30"], for: .milliseconds(2500)))
+    #expect(status.restarts >= 2, "restarts: \(status.restarts)")
+    #expect(status.lastFailure?.contains("no heartbeat") == true, "\(status.lastFailure ?? "nil")")
+    #expect(status.lastFailure?.contains("signal 9") == true, "\(status.lastFailure ?? "nil")")
+}
+
+@Test func aWorkerThatExitsIsRestartedWithBackoff() async throws {
+    let status = try #require(try await supervise(executable: "/bin/false", arguments: [], for: .milliseconds(1200)))
+    // 50, 100, 200, 200, … ms apart: several restarts in 1.2 s, not a busy loop of hundreds.
+    #expect(status.restarts >= 3 && status.restarts <= 12, "restarts: \(status.restarts)")
+    #expect(status.lastFailure?.contains("exited with status 1") == true, "\(status.lastFailure ?? "nil")")
+    #expect(status.state == .restarting)
+}
+
+@Test func aMissingWorkerBinaryIsReportedAndRetried() async throws {
+    let status = try #require(try await supervise(executable: "/nonexistent/edgelive", arguments: [], for: .milliseconds(400)))
+    #expect(status.restarts >= 1)
+    #expect(status.lastFailure?.contains("/nonexistent/edgelive") == true, "\(status.lastFailure ?? "nil")")
+}

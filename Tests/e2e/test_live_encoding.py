@@ -1,0 +1,237 @@
+"""Live encoding end to end (software path: libx264, since CI has no GPU): one RTMP contribution in, the
+service's ladder out as HLS and DASH, every rung decoded, keyframes aligned; input rules; worker faults."""
+import os
+import re
+import signal
+import subprocess
+import time
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from conftest import (arm, count_frames_file, download_track, ffprobe_json, hls_media_playlists, http_get, http_status,
+                      parse_media_playlist, resolve)
+
+ALLOW_ALL = {"ip": {"allow": [{"name": "all", "address": "0.0.0.0", "subnetPrefixLength": 0}]}}
+MPD = "{urn:mpeg:dash:schema:mpd:2011}"
+DEFAULT_720P = [(1280, 720, 3500000), (960, 540, 2200000), (704, 396, 1350000), (512, 288, 850000),
+                (384, 216, 550000), (340, 192, 200000)]
+KEYFRAME_INTERVAL = 2.0
+
+
+def contribution(tmp_path_factory, size, fps, seconds):
+    """A pre-encoded contribution (H.264 High, 2 s GOP, AAC-LC 48 kHz stereo), made once and pushed with -c copy so
+    the machine's cores go to the ladder, as with a real encoder on another box."""
+    path = tmp_path_factory.getbasetemp() / f"contribution-{size}-{fps}-{seconds}.flv"
+    if not path.exists():
+        r = subprocess.run(["ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin",
+                            "-f", "lavfi", "-i", f"testsrc2=size={size}:rate={fps}",
+                            "-f", "lavfi", "-i", "sine=frequency=1000:sample_rate=48000", "-t", str(seconds),
+                            "-map", "0:v", "-map", "1:a", "-c:v", "libx264", "-preset", "veryfast", "-profile:v", "high",
+                            "-pix_fmt", "yuv420p", "-g", str(2 * fps), "-keyint_min", str(2 * fps), "-sc_threshold", "0",
+                            "-b:v", "4M", "-c:a", "aac", "-b:a", "128k", "-ac", "2", "-f", "flv", str(path)],
+                           capture_output=True, text=True, timeout=300)
+        assert r.returncode == 0, r.stderr
+    return str(path)
+
+
+def push(path, url):
+    return subprocess.Popen(["ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin", "-re", "-i", path,
+                             "-c", "copy", "-f", "flv", url], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+
+
+def create_encoding_event(daemon, name, preset="Default720p", encoding_type="Standard", extra=None):
+    encoding = {"encodingType": encoding_type, "presetName": preset, **(extra or {})}
+    body = {"location": "local", "properties": {"input": {"streamingProtocol": "RTMP", "accessControl": ALLOW_ALL},
+                                                "preview": {"accessControl": ALLOW_ALL}, "encoding": encoding}}
+    code, _, created = arm(daemon, "PUT", f"/liveEvents/{name}?autoStart=true", body)
+    assert code in (200, 201), created
+    code, _, event = arm(daemon, "GET", f"/liveEvents/{name}")
+    assert code == 200 and event["properties"]["resourceState"] == "Running", event
+    ingest = event["properties"]["input"]["endpoints"][0]["url"] + "/contribution"
+    preview = event["properties"]["preview"]["endpoints"][0]["url"]
+    return ingest, preview + "(format=m3u8-cmaf)", preview + "(format=mpd-time-cmaf)"
+
+
+def worker_pids(daemon):
+    out = subprocess.run(["pgrep", "-P", str(daemon.proc.pid), "-f", "worker encode"], capture_output=True, text=True)
+    return [int(p) for p in out.stdout.split()]
+
+
+def wait_for(predicate, timeout, what):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def variants(master_url):
+    """[(width, height, bandwidth, media playlist url)] of the video variants, as the multivariant playlist lists them."""
+    text = http_get(master_url)[2].decode()
+    lines = text.splitlines()
+    out = []
+    for i, line in enumerate(lines):
+        if line.startswith("#EXT-X-STREAM-INF:") and "RESOLUTION=" in line:
+            w, h = map(int, re.search(r"RESOLUTION=(\d+)x(\d+)", line).groups())
+            bw = int(re.search(r"AVERAGE-BANDWIDTH=(\d+)", line).group(1))
+            out.append((w, h, bw, lines[i + 1].strip()))
+    return out, text
+
+
+def keyframe_times(path):
+    info = ffprobe_json(["-select_streams", "v", "-show_entries", "packet=pts_time,flags", path])
+    return [round(float(p["pts_time"]), 3) for p in info["packets"] if "K" in p.get("flags", "")]
+
+
+def video_stream(path):
+    info = ffprobe_json(["-count_frames", "-select_streams", "v", "-show_entries",
+                         "stream=codec_name,profile,width,height,nb_read_frames,avg_frame_rate", path])
+    return info["streams"][0]
+
+
+def test_default720p_ladder_from_one_contribution(daemon, tmp_path, tmp_path_factory):
+    source = contribution(tmp_path_factory, "1280x720", 30, 14)
+    ingest, hls, dash = create_encoding_event(daemon, "ladder")
+    proc = push(source, ingest)
+    assert proc.wait(timeout=120) == 0, proc.stderr.read()
+    time.sleep(4)  # the worker's encoder delay, then the last fragments close
+
+    ladder, master = variants(hls)
+    audio_bitrates = [int(b) for b in re.findall(r"QualityLevels\((\d+)\)/Manifest\(audio", master)]
+    assert audio_bitrates == [128000], master
+    assert [(w, h) for w, h, _, _ in ladder] == [(w, h) for w, h, _ in DEFAULT_720P], master
+    assert [bw - 128000 for _, _, bw, _ in ladder] == [b for _, _, b in DEFAULT_720P], master
+
+    # DASH lists the same six rungs with their sizes and bitrates.
+    root = ET.fromstring(http_get(dash)[2])
+    reps = [(int(r.get("width")), int(r.get("height")), int(r.get("bandwidth")))
+            for a in root.iter(f"{MPD}AdaptationSet") if a.get("contentType") == "video"
+            for r in a.findall(f"{MPD}Representation")]
+    assert sorted(reps, reverse=True) == sorted(DEFAULT_720P, reverse=True), reps
+
+    # Every rung decodes completely; keyframes sit at identical presentation times on all rungs.
+    keyframes = {}
+    frames = {}
+    for w, h, _, uri in ladder:
+        init, segs, text = parse_media_playlist(resolve(hls, uri))
+        assert init and len(segs) >= 4, text
+        path = download_track(init, [s for s, _, _ in segs], str(tmp_path / f"rung-{h}.mp4"))
+        stream = video_stream(path)
+        assert (stream["width"], stream["height"]) == (w, h)
+        assert stream["codec_name"] == "h264" and stream["profile"] == "High", stream
+        frames[h] = int(stream["nb_read_frames"])
+        count, _ = count_frames_file(path)
+        assert count == frames[h]
+        keyframes[h] = keyframe_times(path)
+    assert len(set(frames.values())) == 1, f"rungs decode different frame counts: {frames}"
+    assert frames[720] >= 30 * 8, frames   # most of the 14 s pushed is in the window
+    reference = keyframes[720]
+    assert len(reference) >= 4
+    for h, times in keyframes.items():
+        assert times == reference, f"rung {h} keyframes {times} differ from 720p {reference}"
+    gaps = [round(b - a, 3) for a, b in zip(reference, reference[1:])]
+    assert all(abs(g - KEYFRAME_INTERVAL) < 0.05 for g in gaps), gaps
+
+    # Audio: AAC-LC stereo at 128 kbit/s, decoded whole.
+    audio_url = [u for u, k in hls_media_playlists(hls) if k == "audio"][0]
+    init, segs, _ = parse_media_playlist(audio_url)
+    apath = download_track(init, [s for s, _, _ in segs], str(tmp_path / "audio.mp4"))
+    a = ffprobe_json(["-show_entries", "stream=codec_name,profile,channels,sample_rate", apath])["streams"][0]
+    assert (a["codec_name"], a["profile"], a["channels"]) == ("aac", "LC", 2), a
+    acount, apts = count_frames_file(apath)
+    assert acount >= 8 * 48000 // 1024
+
+    # Status says what encodes and why.
+    code, _, status = arm(daemon, "POST", "/liveEvents/ladder/getStatus")
+    assert code == 200, status
+    reasons = " ".join(status["value"][0].get("healthReasons") or [])
+    assert "libx264" in reasons, status
+
+
+def test_1080p60_input_gives_30fps_rungs_and_360p_input_drops_higher_rungs(daemon, tmp_path, tmp_path_factory):
+    hd60 = contribution(tmp_path_factory, "1920x1080", 60, 8)
+    ingest, hls, _ = create_encoding_event(daemon, "sixty")
+    proc = push(hd60, ingest)
+    assert proc.wait(timeout=120) == 0, proc.stderr.read()
+    time.sleep(4)
+    ladder, master = variants(hls)
+    assert [(w, h) for w, h, _, _ in ladder] == [(w, h) for w, h, _ in DEFAULT_720P], master
+    assert all("FRAME-RATE=30.000" in line for line in master.splitlines() if line.startswith("#EXT-X-STREAM-INF") and "RESOLUTION" in line), master
+    w, h, _, uri = ladder[-1]
+    init, segs, _ = parse_media_playlist(resolve(hls, uri))
+    path = download_track(init, [s for s, _, _ in segs], str(tmp_path / "sixty.mp4"))
+    _, pts = count_frames_file(path)
+    steps = sorted(round(b - a, 4) for a, b in zip(sorted(pts), sorted(pts)[1:]))
+    assert abs(steps[len(steps) // 2] - 1 / 30) < 0.002, steps[:5]
+
+    small = contribution(tmp_path_factory, "640x360", 30, 8)
+    ingest, hls, _ = create_encoding_event(daemon, "small")
+    proc = push(small, ingest)
+    assert proc.wait(timeout=120) == 0, proc.stderr.read()
+    time.sleep(4)
+    ladder, master = variants(hls)
+    assert [(w, h) for w, h, _, _ in ladder] == [(512, 288), (384, 216), (340, 192)], master
+
+
+def test_worker_killed_or_hung_is_replaced_and_playback_continues(daemon, tmp_path, tmp_path_factory):
+    source = contribution(tmp_path_factory, "1280x720", 30, 30)
+    ingest, hls, _ = create_encoding_event(daemon, "faults")
+    first = wait_for(lambda: worker_pids(daemon), 10, "the encode worker")[0]
+    proc = push(source, ingest)
+    try:
+        wait_for(lambda: variants(hls)[0] if http_status(hls)[0] == 200 else None, 20, "the ladder")
+        time.sleep(3)
+        os.kill(first, signal.SIGKILL)
+        second = wait_for(lambda: [p for p in worker_pids(daemon) if p != first], 10, "a restarted worker")[0]
+        time.sleep(8)
+        # A worker that stops answering (a hung GPU, here SIGSTOP) is killed and replaced within seconds.
+        os.kill(second, signal.SIGSTOP)
+        third = wait_for(lambda: [p for p in worker_pids(daemon) if p not in (first, second)], 15, "a replaced hung worker")[0]
+        assert third
+    finally:
+        assert proc.wait(timeout=120) == 0, proc.stderr.read()
+    time.sleep(4)
+    assert daemon.alive()
+    log = daemon.read_log()
+    assert "killed by signal 9" in log and "stopped answering" in log, log[-3000:]
+
+    ladder, _ = variants(hls)
+    for _, h, _, uri in ladder[:1] + ladder[-1:]:
+        init, segs, text = parse_media_playlist(resolve(hls, uri))
+        assert sum(1 for _, _, d in segs if d) >= 2, text   # one discontinuity per replaced worker
+        path = download_track(init, [s for s, _, _ in segs], str(tmp_path / f"after-{h}.mp4"))
+        count, pts = count_frames_file(path)
+        assert count >= 30 * 12, count   # playback continued after both faults
+        assert pts[-1] - pts[0] > 20
+
+    code, _, events = arm(daemon, "POST", "/liveEvents/faults/getStreamEvents")
+    assert code == 200
+    messages = [e["data"].get("resultMessage", "") for e in events["value"] if e["data"].get("resultCode") == "EDGELIVE_ENCODER_WORKER_FAILED"]
+    assert len(messages) >= 2, events
+
+    # The default pass-through event was unaffected throughout.
+    assert http_status(daemon.urls["hls"])[0] in (200, 404)
+
+
+def test_second_contribution_to_an_encoding_event_is_refused(daemon, tmp_path_factory):
+    source = contribution(tmp_path_factory, "640x360", 30, 8)
+    ingest, _, _ = create_encoding_event(daemon, "single", preset="720p-3-Layer")
+    first = push(source, ingest)
+    time.sleep(2)
+    second = push(source, ingest.rsplit("/", 1)[0] + "/another")
+    assert second.wait(timeout=60) != 0
+    assert first.wait(timeout=60) == 0, first.stderr.read()
+    assert "MPE_INGEST_MEDIA_QUALITIES_EXCEEDED" in daemon.read_log()
+
+
+def test_preset_rules_at_create(daemon):
+    body = lambda enc: {"location": "local", "properties": {"input": {"streamingProtocol": "RTMP"}, "encoding": enc}}
+    code, _, err = arm(daemon, "PUT", "/liveEvents/cross", body({"encodingType": "Standard", "presetName": "Default1080p"}))
+    assert code == 400 and "Premium1080p" in err["error"]["message"], err
+    code, _, err = arm(daemon, "PUT", "/liveEvents/unknown", body({"encodingType": "Premium1080p", "presetName": "Nope"}))
+    assert code == 400 and "Default1080p" in err["error"]["message"], err
+    code, _, ev = arm(daemon, "PUT", "/liveEvents/premium", body({"encodingType": "Premium1080p"}))
+    assert code in (200, 201) and ev["properties"]["encoding"]["presetName"] == "Default1080p", ev
