@@ -52,6 +52,11 @@ public struct ControlAPI: HTTPResponder {
             response.headers.set(name: "WWW-Authenticate", value: "Bearer realm=\"edgelive\"")
             return response
         }
+        if request.method == "GET", request.path.split(separator: "?").first == "/metrics" {
+            var headers = HTTPHeaders()
+            headers.set(name: "Content-Type", value: "text/plain; version=0.0.4; charset=utf-8")
+            return HTTPResponse(status: 200, headers: headers, body: .bytes(Array(await services.prometheusMetrics().utf8)))
+        }
         let route = try ARMRoute.parse(method: request.method, path: request.path)
         let version = try APIVersion.validate(request.queryValue("api-version"))
         let bytes: [UInt8]
