@@ -19,7 +19,9 @@ public enum EncoderOptionRules {
         "low_power": .bool,
         // CQP and ICQ ignore the rung bitrates, so they are refused below with the reason.
         "rc_mode": .choice(["auto", "CBR", "VBR", "QVBR", "AVBR"]),
-        "quality": .int(-1...Int(Int32.max)),
+        // The encode speed/quality trade-off, passed to the driver as VA's quality level. The generic AVCodecContext
+        // option, because h264_vaapi's own `quality` does not exist on hevc_vaapi in libavcodec 59.
+        "compression_level": .int(-1...Int(Int32.max)),
         "async_depth": .int(1...64),
         "idr_interval": .int(0...Int(Int32.max)),
         "b_depth": .int(1...Int(Int32.max)),
@@ -73,7 +75,10 @@ public enum EncoderOptionRules {
         let table = backend == .vaapi ? vaapi : software
         let encoder = backend == .vaapi ? "h264_vaapi/hevc_vaapi" : "libx264"
         guard let rule = table[key] else {
-            if key == "rc_mode" || key == "low_power" || key == "async_depth" || key == "quality" {
+            if backend == .vaapi, key == "quality" {
+                return ("quality is h264_vaapi's alone (hevc_vaapi has no such option)", "write compression_level: it sets the same VA quality level for both")
+            }
+            if ["rc_mode", "low_power", "async_depth", "compression_level", "quality"].contains(key) {
                 return ("\(key) is a VAAPI option; libx264 has no such option", "remove it from this software profile")
             }
             return ("unknown encoder option '\(key)' for \(encoder)",

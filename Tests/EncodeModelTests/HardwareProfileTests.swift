@@ -101,7 +101,7 @@ private func probe(_ nodes: [RenderNodeProbe], arch: String = "x86_64", cores: I
 
     let settings = try selection.encodeJobSettings(preset: "Default1080p")
     #expect(settings.backend == .vaapi(device: "/dev/dri/renderD128", codec: "h264", lowPower: true))
-    #expect(settings.encoderOptions == ["low_power": "1", "rc_mode": "CBR", "quality": "4", "async_depth": "4", "profile": "high"])
+    #expect(settings.encoderOptions == ["low_power": "1", "rc_mode": "CBR", "compression_level": "4", "async_depth": "4", "profile": "high"])
     let hevc = try selection.encodeJobSettings(preset: "Default1080p", codec: .hevc)
     #expect(hevc.backend == .vaapi(device: "/dev/dri/renderD128", codec: "hevc", lowPower: true))
     #expect(hevc.backend.encoderName == "hevc_vaapi")
@@ -116,7 +116,7 @@ private func probe(_ nodes: [RenderNodeProbe], arch: String = "x86_64", cores: I
     let settings = try selection.encodeJobSettings(preset: "Default720p")
     #expect(settings.backend == .vaapi(device: "/dev/dri/renderD128", codec: "h264", lowPower: false))
     #expect(settings.encoderOptions["low_power"] == "0")
-    #expect(settings.encoderOptions["quality"] == "7")
+    #expect(settings.encoderOptions["compression_level"] == "7")
 
     // With VDEnc offered as well, a Gen9 part still takes the full encoder (VDEnc's rate control needs HuC).
     #expect(try shipped().select(probe([coffeeLake])).profile.name == "intel-ihd-gen9")
@@ -150,7 +150,7 @@ private func probe(_ nodes: [RenderNodeProbe], arch: String = "x86_64", cores: I
     #expect(amd.codecs == [.h264, .hevc])
     let settings = try amd.encodeJobSettings(preset: "1080p-4-Layer")
     #expect(settings.backend == .vaapi(device: "/dev/dri/renderD128", codec: "h264", lowPower: false))
-    #expect(settings.encoderOptions["quality"] == nil)
+    #expect(settings.encoderOptions["compression_level"] == nil)
 }
 
 @Test func aGPUWithoutH264EncodeFallsBackToSoftwareWithTheReason() throws {
