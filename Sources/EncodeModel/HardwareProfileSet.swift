@@ -1,0 +1,84 @@
+import Foundation
+
+/// Every hardware profile of a `hwprofiles/` directory, checked as a whole: unique names, and a software profile
+/// for every architecture the appliance ships for.
+public struct HardwareProfileSet: Sendable, Hashable {
+    /// All profiles, in the order selection tries them: `priority`, then name.
+    public let profiles: [HardwareProfile]
+
+    /// The ladder presets a profile's `ladders` may name (the live event's `encoding.presetName`).
+    public static let knownLadderPresets: Set<String> = ["Default720p", "Default1080p", "720p-3-Layer", "1080p-4-Layer"]
+    /// Every architecture needs a software profile, so a box without a usable GPU can always encode.
+    public static let requiredArchitectures: Set<String> = ["x86-64", "arm64"]
+    /// x264's presets, fastest first.
+    public static let x264Presets = ["ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow", "placebo"]
+    /// Where the .deb installs the shipped profiles.
+    public static let installedDirectory = "/usr/share/edgelive/hwprofiles"
+
+    /// Checks the set: unique names, a software profile per required architecture.
+    public init(profiles: [HardwareProfile], origin: String = "hwprofiles") throws(HardwareProfileError) {
+        let sorted = profiles.sorted { ($0.priority, $0.name) < ($1.priority, $1.name) }
+        var seen: [String: HardwareProfile] = [:]
+        for profile in sorted {
+            if let other = seen[profile.name] {
+                throw HardwareProfileError(file: profile.sourceFile ?? origin, key: "name",
+                                           problem: "the name '\(profile.name)' is also used by \(other.sourceFile ?? "another profile")",
+                                           fix: "give each profile its own name (by convention the file name without .yaml)")
+            }
+            seen[profile.name] = profile
+        }
+        for arch in Self.requiredArchitectures.sorted()
+        where !sorted.contains(where: { $0.backend == .software && $0.match.architectures.contains(arch) }) {
+            throw HardwareProfileError(file: origin, problem: "no software profile for \(arch), so a \(arch) box without a usable GPU could not encode",
+                                       fix: "add a file with backend: software and match.architectures: [\(arch)] (the shipped software-\(arch).yaml)")
+        }
+        self.profiles = sorted
+    }
+
+    /// Loads every `*.yaml` (and `*.yml`) file of `directory`; other files (README.md) are ignored.
+    public static func load(directory: String, knownPresets: Set<String> = knownLadderPresets) throws(HardwareProfileError) -> HardwareProfileSet {
+        let names: [String]
+        do {
+            names = try FileManager.default.contentsOfDirectory(atPath: directory)
+        } catch {
+            throw HardwareProfileError(file: directory, problem: "cannot list the hardware profile directory (\(reason(error)))",
+                                       fix: "point --profiles at the hwprofiles directory (installed: \(installedDirectory))")
+        }
+        let files = names.filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }.sorted()
+        guard !files.isEmpty else {
+            throw HardwareProfileError(file: directory, problem: "no *.yaml hardware profile in the directory",
+                                       fix: "point --profiles at the hwprofiles directory (installed: \(installedDirectory))")
+        }
+        var profiles: [HardwareProfile] = []
+        for name in files {
+            let path = directory.hasSuffix("/") ? directory + name : directory + "/" + name
+            let text: String
+            do {
+                text = try String(contentsOfFile: path, encoding: .utf8)
+            } catch {
+                throw HardwareProfileError(file: path, problem: "cannot read the file (\(reason(error)))", fix: "make it readable UTF-8 text")
+            }
+            profiles.append(try HardwareProfile.parse(yaml: text, file: path, knownPresets: knownPresets))
+        }
+        return try HardwareProfileSet(profiles: profiles, origin: directory)
+    }
+
+    /// The shipped directory: the installed one when it exists, else `./hwprofiles` (a source checkout).
+    public static func defaultDirectory(fileManager: FileManager = .default) -> String {
+        var isDirectory: ObjCBool = false
+        if fileManager.fileExists(atPath: installedDirectory, isDirectory: &isDirectory), isDirectory.boolValue {
+            return installedDirectory
+        }
+        return "./hwprofiles"
+    }
+
+    public func profile(named name: String) -> HardwareProfile? { profiles.first { $0.name == name } }
+
+    private static func reason(_ error: Error) -> String {
+        let nsError = error as NSError
+        if let underlying = nsError.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
+            return String(cString: strerror(Int32(underlying.code)))
+        }
+        return nsError.localizedDescription
+    }
+}
