@@ -51,7 +51,7 @@ let package = Package(
         .target(name: "Client", dependencies: ["EventLoop", "HTTP", "ControlPlane"]),
         .target(name: "Appliance", dependencies: [
             "EventLoop", "HTTP", "Media", "Live", "Ingest", "Origin", "Packaging", "ControlPlane", "Systemd", "EncodeModel",
-            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Logging", package: "swift-log"), .product(name: "Yams", package: "Yams"),
         ]),
         .executableTarget(name: "edgelive", dependencies: [
             "Appliance", "Client", "Encode", "EncodeModel", .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -41,13 +41,18 @@ public enum Appliance {
         let legacy = freshState ? try DefaultEvent.loadOrCreate(in: configuration.dataDirectory) : nil
         let publicHost = configuration.publicHost ?? primaryIPv4Address() ?? "127.0.0.1"
 
+        // Hardware profiles are validated before anything starts; the GPU probe runs in a child process.
+        let liveEncoding = try LiveEncodingSetup.make(configuration, logger: logger)
+
         let loop: EventLoop
         do { loop = try EventLoop() } catch { throw ApplianceError("cannot start the event loop: \(error)") }
 
-        let services = MediaServices(loop: loop, store: store, configuration: ControlPlaneConfiguration(
+        var controlConfiguration = ControlPlaneConfiguration(
             dataDirectory: configuration.dataDirectory, publicHost: publicHost, rtmpPort: configuration.rtmpPort,
             httpPort: configuration.httpPort, streamingHostName: configuration.streamingHost,
-            channelConfiguration: configuration.channelConfiguration), logger: logger)
+            channelConfiguration: configuration.channelConfiguration)
+        controlConfiguration.liveEncoding = liveEncoding
+        let services = MediaServices(loop: loop, store: store, configuration: controlConfiguration, logger: logger)
 
         let origin = HTTPServer(loop: loop, responder: OriginResponder(resolver: services, logger: logger),
                                 configuration: .init(host: configuration.listenHost, port: configuration.httpPort))

@@ -7,11 +7,12 @@ public struct LiveEncodingEnvironment: Sendable {
     public var launcher: EncodeWorkerLauncher
     /// Ladders by name: the built-in presets and any the box adds.
     public var presets: [LadderPreset]
-    /// The encoder this box uses for `preset` (the hardware profile's choice), or why it cannot encode it.
-    public var chooseEncoder: @Sendable (LadderPreset) -> Result<EncoderChoice, EncoderUnavailable>
+    /// The encoder this box uses for `preset` with that many other events of it already encoding (the hardware
+    /// profile's choice), or why it cannot encode it.
+    public var chooseEncoder: @Sendable (_ preset: LadderPreset, _ runningEvents: Int) -> Result<EncoderChoice, EncoderUnavailable>
 
     public init(launcher: EncodeWorkerLauncher, presets: [LadderPreset],
-                chooseEncoder: @escaping @Sendable (LadderPreset) -> Result<EncoderChoice, EncoderUnavailable>) {
+                chooseEncoder: @escaping @Sendable (LadderPreset, Int) -> Result<EncoderChoice, EncoderUnavailable>) {
         self.launcher = launcher
         self.presets = presets
         self.chooseEncoder = chooseEncoder

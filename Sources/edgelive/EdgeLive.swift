@@ -48,11 +48,23 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "host[:port] that streaming endpoints report as their hostName (default: <public host>:<http port>).")
     var streamingHost: String?
 
+    @Option(help: "Hardware profiles directory (default: /usr/share/edgelive/hwprofiles when it exists, else ./hwprofiles).")
+    var hwprofiles: String?
+
+    @Option(help: "Live encoding without a usable GPU: auto (libx264, said loudly) or never (refuse encoding events). Default auto.")
+    var encodePolicy: String?
+
+    @Option(help: "Directory of custom ladders (NAME.yaml) offered beside the built-in presets.")
+    var presets: String?
+
     func validate() throws {
         for (name, port) in [("--http-port", httpPort), ("--rtmp-port", rtmpPort), ("--api-port", apiPort)] {
             if let port, !(0...65535).contains(port) { throw ValidationError("\(name) \(port) is not a TCP port (0-65535)") }
         }
         if let window, window < 10 { throw ValidationError("--window must be at least 10 seconds") }
+        if let encodePolicy, EncodePolicy(rawValue: encodePolicy.lowercased()) == nil {
+            throw ValidationError("--encode-policy must be auto or never; got '\(encodePolicy)'")
+        }
     }
 
     func run() async throws {
@@ -72,6 +84,9 @@ struct Serve: AsyncParsableCommand {
         if let apiPort { configuration.apiPort = apiPort }
         if let token = apiToken ?? ProcessInfo.processInfo.environment["EDGELIVE_API_TOKEN"] { configuration.apiToken = token }
         if let streamingHost { configuration.streamingHost = streamingHost }
+        if let hwprofiles { configuration.hardwareProfilesDirectory = hwprofiles }
+        if let encodePolicy, let policy = EncodePolicy(rawValue: encodePolicy.lowercased()) { configuration.encodePolicy = policy }
+        if let presets { configuration.presetsDirectory = presets }
         do {
             try await Appliance.serve(configuration)
         } catch let error as ApplianceError {

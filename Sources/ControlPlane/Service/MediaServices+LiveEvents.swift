@@ -226,7 +226,7 @@ extension MediaServices {
         do {
             let preset = try checkEncodingPreset(encoding.presetName, type: type)
             guard let environment = configuration.liveEncoding else { return }
-            let choice = try environment.chooseEncoder(preset).get()
+            let choice = try environment.chooseEncoder(preset, runningEncodingEvents(preset: preset, except: key)).get()
             let interval = encoding.keyFrameInterval.flatMap { try? ISO8601Duration(parsing: $0) }?.seconds ?? 2
             let job = EncodeJob(eventName: entry.name, preset: preset,
                                 stretchMode: EncodeModel.StretchMode(rawValue: (encoding.stretchMode ?? .none).rawValue) ?? .none,
@@ -240,6 +240,14 @@ extension MediaServices {
         } catch {
             logger.error("live encoding cannot start; the event takes no input", metadata: ["event": "\(entry.name)", "reason": "\(error)"])
         }
+    }
+
+    /// Encoding events of `preset` whose pipeline runs now, other than `key`'s (for the profile's capacity).
+    func runningEncodingEvents(preset: LadderPreset, except key: String?) -> Int {
+        events.filter { eventKey, entry in
+            eventKey != key && entry.channel != nil && entry.resource.properties?.encoding?.encodingType?.isPassthrough == false
+                && entry.resource.properties?.encoding?.presetName?.lowercased() == preset.name.lowercased()
+        }.count
     }
 
     /// The ladder an encoding event runs: its preset, checked against the encoding type and this box.
@@ -257,7 +265,7 @@ extension MediaServices {
         guard presetType == type else {
             throw .badRequest("The preset '\(preset.name)' belongs to encodingType '\(presetType.rawValue)', not '\(type.rawValue)'.", target: field)
         }
-        if case .failure(let unavailable) = environment.chooseEncoder(preset) {
+        if case .failure(let unavailable) = environment.chooseEncoder(preset, runningEncodingEvents(preset: preset, except: nil)) {
             throw ARMError(status: 400, code: "NotSupported", message: "This box cannot encode '\(preset.name)': \(unavailable.message)", target: field)
         }
         return preset
