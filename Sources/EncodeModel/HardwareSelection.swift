@@ -20,12 +20,14 @@ public struct HardwareSelection: Codable, Sendable, Hashable {
     /// True when a GPU encodes.
     public var usesGPU: Bool { renderNode != nil }
 
-    /// `h264_vaapi low-power on /dev/dri/renderD128`, `libx264 superfast (2 cores)`.
+    /// `h264_vaapi low-power on /dev/dri/renderD128`, `libx264 superfast, threads auto (2 cores)`.
     public var summary: String {
         if let node = renderNode, let pair = profile.h264 {
-            return "h264_vaapi\(pair.entrypoint == VANames.lowPowerEntrypoint ? " low-power" : "") on \(node.path) (profile \(profile.name))"
+            return "h264_vaapi\(pair.entrypoint == VANames.lowPowerEntrypoint ? " low-power" : "") on \(node.path)"
         }
-        return softwareFallback.summary
+        let tier = softwareTier ?? softwareFallback.tier
+        let threads = tier.threads == 0 ? "threads auto" : "\(tier.threads) threads"
+        return "libx264 \(tier.preset), \(threads) (\(softwareFallback.cores) core\(softwareFallback.cores == 1 ? "" : "s"))"
     }
 }
 

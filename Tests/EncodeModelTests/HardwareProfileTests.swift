@@ -338,3 +338,29 @@ private let validVAAPI = """
     #expect(VANames.readableProfile("VAProfileH264ConstrainedBaseline") == "H.264 ConstrainedBaseline")
     #expect(VANames.readableProfile("VAProfileHEVCMain") == "HEVC Main")
 }
+
+// MARK: - The `hw probe` report
+
+@Test func theReportShowsNodesChoiceAndFallback() throws {
+    let set = try shipped()
+    let machine = probe([tigerLake], cores: 4)
+    let selection = try set.select(machine)
+    let text = HardwareReport.text(probe: machine, set: set, profilesDirectory: "hwprofiles", outcome: .success(selection),
+                                   fallback: selection.softwareFallback, libavcodecVersion: "59.37.100")
+    #expect(text.contains("gpu       /dev/dri/renderD128, driver iHD, PCI 8086:9a49, kernel i915, VA-API 1.17\n"))
+    #expect(text.contains("  VAProfileH264High  decode; encode EncSliceLP\n"))
+    #expect(text.contains("  VAProfileNone      \n") == false)
+    #expect(text.contains("chosen    intel-ihd-gen12: h264_vaapi low-power on /dev/dri/renderD128\n"))
+    #expect(text.contains("options   async_depth=4 compression_level=4 low_power=1 profile=high rc_mode=CBR\n"))
+    #expect(text.contains("ladders   Default720p ×4, Default1080p ×2, 720p-3-Layer ×6, 1080p-4-Layer ×3 (live events at once)\n"))
+    #expect(text.contains("skipped   intel-ihd-gen9: renderD128 (iHD, PCI 8086:9a49) lacks VAEntrypointEncSlice for H.264 High (only VAEntrypointEncSliceLP)\n"))
+    #expect(text.contains("fallback  software profile software-x86-64, libx264 veryfast for 4 cores"))
+
+    let none = probe([])
+    let failed = HardwareReport.text(probe: none, set: set, profilesDirectory: "hwprofiles",
+                                     outcome: Result { () throws(HardwareSelectionError) in try set.select(none, policy: .never) },
+                                     fallback: try set.softwareChoice(architecture: "x86-64", cores: 2))
+    #expect(failed.contains("gpu       no GPU: no DRM render node under /dev/dri\n"))
+    #expect(failed.contains("chosen    none (policy never)\n"))
+    #expect(failed.contains("not used (policy never)"))
+}
