@@ -92,3 +92,29 @@ public enum HardwareReport {
         return names.isEmpty ? "none" : names.map { "\($0) ×\(ladders[$0] ?? 0)" }.joined(separator: ", ")
     }
 }
+
+/// What `edgelive hw probe --json` prints, and how the daemon reads it back: the daemon does not link libva (only
+/// the `edgelive` executable's Encode target does), so it runs the probe as a child process and decodes this.
+public struct HardwareProbeReport: Codable, Sendable, Hashable {
+    public var profilesDirectory: String
+    public var probe: HardwareProbeResult
+    /// nil when selection failed (policy `never` without a usable GPU); `error` says why.
+    public var selection: HardwareSelection?
+    /// The software profile and tier for this machine, whatever was chosen.
+    public var softwareFallback: SoftwareChoice?
+    public var error: String?
+    public var libavcodecVersion: String
+    /// What libavcodec refused in the chosen profile's options (empty: accepted).
+    public var optionProblems: [String]
+
+    public init(profilesDirectory: String, probe: HardwareProbeResult, selection: HardwareSelection?, softwareFallback: SoftwareChoice?,
+                error: String?, libavcodecVersion: String, optionProblems: [String]) {
+        self.profilesDirectory = profilesDirectory
+        self.probe = probe
+        self.selection = selection
+        self.softwareFallback = softwareFallback
+        self.error = error
+        self.libavcodecVersion = libavcodecVersion
+        self.optionProblems = optionProblems
+    }
+}

@@ -55,7 +55,7 @@ struct HardwareCommand: ParsableCommand {
             }
 
             if json {
-                let report = JSONReport(profilesDirectory: directory, probe: probe, selection: try? outcome.get(), softwareFallback: fallback,
+                let report = HardwareProbeReport(profilesDirectory: directory, probe: probe, selection: try? outcome.get(), softwareFallback: fallback,
                                         error: outcome.failure?.message, libavcodecVersion: CodecAvailability.libavcodecVersion,
                                         optionProblems: problems)
                 let encoder = JSONEncoder()
@@ -79,17 +79,6 @@ struct HardwareCommand: ParsableCommand {
             }
         }
     }
-}
-
-/// `edgelive hw probe --json`.
-private struct JSONReport: Encodable {
-    var profilesDirectory: String
-    var probe: HardwareProbeResult
-    var selection: HardwareSelection?
-    var softwareFallback: SoftwareChoice?
-    var error: String?
-    var libavcodecVersion: String
-    var optionProblems: [String]
 }
 
 extension FallbackPolicy: ExpressibleByArgument {}

@@ -243,6 +243,10 @@ private let validVAAPI = """
         let selection = try shipped().select(probe([tigerLake]))
         let decoded = try JSONDecoder().decode(HardwareSelection.self, from: JSONEncoder().encode(selection))
         #expect(decoded == selection)
+        // `hw probe --json` as the daemon reads it back.
+        let report = HardwareProbeReport(profilesDirectory: "hwprofiles", probe: probe([tigerLake]), selection: selection,
+                                         softwareFallback: selection.softwareFallback, error: nil, libavcodecVersion: "59.37.100", optionProblems: [])
+        #expect(try JSONDecoder().decode(HardwareProbeReport.self, from: JSONEncoder().encode(report)) == report)
     }
 
     // MARK: - Loader errors
