@@ -82,8 +82,10 @@ extension HardwareProfileSet {
                     return HardwareSelection(profile: profile, renderNode: node, softwareTier: nil, softwareFallback: fallback,
                                              codecs: codecs, reason: reason, skipped: skipped, policy: policy)
                 }
-                if case .lacks = mismatch { matchedByDriver.insert(node.path) }
-                if case .lacks(let text) = mismatch { skipped.append("\(profile.name): \(text)") }
+                if case .lacks(let text) = mismatch {
+                    matchedByDriver.insert(node.path)
+                    skipped.append("\(profile.name): \(text)")
+                }
             }
         }
         for node in usable where !matchedByDriver.contains(node.path) {
@@ -190,5 +192,14 @@ extension HardwareSelection {
         }
         return EncodeJobSettings(backend: backend, encoderOptions: profile.effectiveEncoderOptions(for: codec), profileName: profile.name,
                                  capacity: capacity, warning: warning)
+    }
+}
+
+extension EncodeJob {
+    /// A job whose backend and encoder options come from the hardware selection.
+    public init(eventName: String, preset: LadderPreset, settings: EncodeJobSettings, stretchMode: StretchMode = .none,
+                keyFrameInterval: Double = 2, maxFrameRate: Double = 30) {
+        self.init(eventName: eventName, preset: preset, stretchMode: stretchMode, keyFrameInterval: keyFrameInterval,
+                  maxFrameRate: maxFrameRate, backend: settings.backend, encoderOptions: settings.encoderOptions)
     }
 }

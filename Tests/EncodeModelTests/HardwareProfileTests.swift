@@ -128,6 +128,10 @@ private let validVAAPI = """
         #expect(settings.encoderOptions == ["x264-params": "scenecut=0:open-gop=0"])
         #expect(settings.capacity == 1)
         #expect(settings.warning == nil)
+        let job = EncodeJob(eventName: "news", preset: LadderPreset(name: "Default720p", rungs: [LadderRung(width: 1280, height: 720, bitrate: 3_500_000)]),
+                            settings: settings)
+        #expect(job.backend.encoderName == "libx264")
+        #expect(job.encoderOptions == settings.encoderOptions)
     }
 
     @Test func iHDGen12WithLowPowerEntrypointsEncodesOnVDEnc() throws {
