@@ -38,7 +38,11 @@ install -m 0644 systemd/edgelive.service systemd/edgelive-channel@.service syste
 install -m 0644 systemd/edgelive.sysusers "$stage/usr/lib/sysusers.d/edgelive.conf"
 install -m 0644 systemd/edgelive.tmpfiles "$stage/usr/lib/tmpfiles.d/edgelive.conf"
 install -m 0644 packaging/edgelive.conf "$stage/etc/edgelive/edgelive.conf"
-cp -r hwprofiles "$stage/usr/share/edgelive/hwprofiles"
+# Hardware profiles (`edgelive hw probe` and live encoding read /usr/share/edgelive/hwprofiles): the YAML files and
+# their README, checked first by the binary being packaged, so a broken profile fails the build, not the box.
+"$BIN" hw probe --profiles hwprofiles >/dev/null || { echo "deb: hwprofiles/ does not load (see above)" >&2; exit 1; }
+install -d -m 0755 "$stage/usr/share/edgelive/hwprofiles"
+install -m 0644 hwprofiles/*.yaml hwprofiles/README.md "$stage/usr/share/edgelive/hwprofiles/"
 find "$stage/usr/share/edgelive" -type d -exec chmod 0755 {} + -o -type f -exec chmod 0644 {} +
 
 doc="$stage/usr/share/doc/edgelive"

@@ -20,12 +20,14 @@ public struct HardwareSelection: Codable, Sendable, Hashable {
     /// True when a GPU encodes.
     public var usesGPU: Bool { renderNode != nil }
 
-    /// `h264_vaapi low-power on /dev/dri/renderD128`, `libx264 superfast (2 cores)`.
+    /// `h264_vaapi low-power on /dev/dri/renderD128`, `libx264 superfast, threads auto (2 cores)`.
     public var summary: String {
         if let node = renderNode, let pair = profile.h264 {
-            return "h264_vaapi\(pair.entrypoint == VANames.lowPowerEntrypoint ? " low-power" : "") on \(node.path) (profile \(profile.name))"
+            return "h264_vaapi\(pair.entrypoint == VANames.lowPowerEntrypoint ? " low-power" : "") on \(node.path)"
         }
-        return softwareFallback.summary
+        let tier = softwareTier ?? softwareFallback.tier
+        let threads = tier.threads == 0 ? "threads auto" : "\(tier.threads) threads"
+        return "libx264 \(tier.preset), \(threads) (\(softwareFallback.cores) core\(softwareFallback.cores == 1 ? "" : "s"))"
     }
 }
 
@@ -80,8 +82,10 @@ extension HardwareProfileSet {
                     return HardwareSelection(profile: profile, renderNode: node, softwareTier: nil, softwareFallback: fallback,
                                              codecs: codecs, reason: reason, skipped: skipped, policy: policy)
                 }
-                if case .lacks = mismatch { matchedByDriver.insert(node.path) }
-                if case .lacks(let text) = mismatch { skipped.append("\(profile.name): \(text)") }
+                if case .lacks(let text) = mismatch {
+                    matchedByDriver.insert(node.path)
+                    skipped.append("\(profile.name): \(text)")
+                }
             }
         }
         for node in usable where !matchedByDriver.contains(node.path) {
@@ -188,5 +192,14 @@ extension HardwareSelection {
         }
         return EncodeJobSettings(backend: backend, encoderOptions: profile.effectiveEncoderOptions(for: codec), profileName: profile.name,
                                  capacity: capacity, warning: warning)
+    }
+}
+
+extension EncodeJob {
+    /// A job whose backend and encoder options come from the hardware selection.
+    public init(eventName: String, preset: LadderPreset, settings: EncodeJobSettings, stretchMode: StretchMode = .none,
+                keyFrameInterval: Double = 2, maxFrameRate: Double = 30) {
+        self.init(eventName: eventName, preset: preset, stretchMode: stretchMode, keyFrameInterval: keyFrameInterval,
+                  maxFrameRate: maxFrameRate, backend: settings.backend, encoderOptions: settings.encoderOptions)
     }
 }
