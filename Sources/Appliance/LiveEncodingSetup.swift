@@ -22,7 +22,7 @@ enum LiveEncodingSetup {
             throw ApplianceError("hardware profiles: \(error) (set [encoding] hwprofiles or --hwprofiles)")
         }
         let presets = LadderPreset.builtIn + (try loadCustomPresets(configuration.presetsDirectory))
-        let probe = runProbe(executable: executable, logger: logger)
+        let probe = runProbe(executable: executable, profiles: directory, logger: logger)
         let policy = FallbackPolicy(rawValue: configuration.encodePolicy.rawValue) ?? .auto
         let selection: Result<HardwareSelection, HardwareSelectionError>
         do {
@@ -64,8 +64,8 @@ enum LiveEncodingSetup {
             })
     }
 
-    /// `edgelive worker probe` in a child: its JSON ``HardwareProbeResult``, or "no GPU" with the reason.
-    static func runProbe(executable: String, logger: Logger) -> HardwareProbeResult {
+    /// `edgelive hw probe --json` in a child: the probe part of its report, or "no GPU" with the reason.
+    static func runProbe(executable: String, profiles: String, logger: Logger) -> HardwareProbeResult {
         let cores = ProcessInfo.processInfo.activeProcessorCount
         func noGPU(_ note: String) -> HardwareProbeResult {
             logger.error("the VAAPI probe failed; treating this box as having no usable GPU", metadata: ["reason": "\(note)"])
@@ -74,7 +74,7 @@ enum LiveEncodingSetup {
         }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = ["worker", "probe"]
+        process.arguments = ["hw", "probe", "--json", "--profiles", profiles]
         let output = Pipe()
         process.standardOutput = output
         do { try process.run() } catch { return noGPU("cannot run \(executable) worker probe: \(error)") }
@@ -91,13 +91,11 @@ enum LiveEncodingSetup {
             return noGPU("no answer within \(Int(probeTimeout)) s (a hung GPU driver?)")
         }
         process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            return noGPU("it ended with status \(process.terminationStatus)")
-        }
+        // Its exit status speaks of the choice (which the daemon makes itself); the probe is in the report.
         do {
-            return try JSONDecoder().decode(HardwareProbeResult.self, from: data)
+            return try JSONDecoder().decode(HardwareProbeReport.self, from: data).probe
         } catch {
-            return noGPU("unreadable output: \(error)")
+            return noGPU("it ended with status \(process.terminationStatus) and unreadable output: \(error)")
         }
     }
 
