@@ -55,8 +55,13 @@ enum LiveEncodingSetup {
                                                                     allowOverCapacity: true)
                         var reason = chosen.reason
                         if let warning = settings.warning { reason += "; " + warning }
+                        let software = chosen.softwareFallback
+                        let fallback = chosen.usesGPU && policy == .auto
+                            ? SoftwareFallback(backend: .software(preset: software.tier.preset, threads: software.tier.threads),
+                                               options: software.profile.effectiveEncoderOptions(for: .h264), summary: software.summary)
+                            : nil
                         return .success(EncoderChoice(backend: settings.backend, options: settings.encoderOptions, reason: reason,
-                                                      isFallback: !chosen.usesGPU))
+                                                      isFallback: !chosen.usesGPU, softwareFallback: fallback))
                     } catch {
                         return .failure(EncoderUnavailable("\(error)"))
                     }

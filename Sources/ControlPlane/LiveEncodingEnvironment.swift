@@ -36,12 +36,17 @@ public struct EncoderChoice: Sendable, Hashable {
     public var reason: String
     /// Software although the GPU path was wanted (the `auto` policy fell back): status and logs say so loudly.
     public var isFallback: Bool
+    /// With a GPU backend under policy `auto`: the libx264 backend and options to switch to if the GPU encoder keeps
+    /// failing at run time.
+    public var softwareFallback: SoftwareFallback?
 
-    public init(backend: EncoderBackend, options: [String: String], reason: String, isFallback: Bool) {
+    public init(backend: EncoderBackend, options: [String: String], reason: String, isFallback: Bool,
+                softwareFallback: SoftwareFallback? = nil) {
         self.backend = backend
         self.options = options
         self.reason = reason
         self.isFallback = isFallback
+        self.softwareFallback = softwareFallback
     }
 }
 

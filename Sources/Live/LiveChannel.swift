@@ -112,11 +112,13 @@ public actor LiveChannel: MediaSource {
     /// - Parameters:
     ///   - backendReason: why this backend (the hardware profile's choice), for status and logs.
     ///   - isFallback: the box fell back to software although a GPU path was wanted; said loudly.
+    ///   - softwareFallback: for a GPU job under policy `auto`, the libx264 encoder to switch to when the GPU
+    ///     encoder keeps failing.
     public func startEncoding(loop: EventLoop, job: EncodeJob, launcher: EncodeWorkerLauncher, backendReason: String,
-                              isFallback: Bool) {
+                              isFallback: Bool, softwareFallback: SoftwareFallback? = nil) {
         guard encoder == nil else { return }
         let encoder = LiveEncoder(loop: loop, job: job, launcher: launcher, backendReason: backendReason,
-                                  isFallback: isFallback, channel: self, logger: logger)
+                                  isFallback: isFallback, softwareFallback: softwareFallback, channel: self, logger: logger)
         self.encoder = encoder
         encoder.start()
     }

@@ -36,6 +36,20 @@ public struct EncodeWorkerLauncher: Sendable {
     }
 }
 
+/// The libx264 encoder a GPU encode falls back to when it keeps failing (policy `auto`).
+public struct SoftwareFallback: Sendable, Hashable {
+    public var backend: EncoderBackend
+    public var options: [String: String]
+    /// What it is, e.g. "software profile software-x86-64, libx264 superfast for 2 cores".
+    public var summary: String
+
+    public init(backend: EncoderBackend, options: [String: String], summary: String) {
+        self.backend = backend
+        self.options = options
+        self.summary = summary
+    }
+}
+
 /// What the event's status says about its encoder.
 public struct LiveEncoderStatus: Sendable, Hashable {
     public enum State: String, Sendable, Hashable {
@@ -69,8 +83,14 @@ public struct LiveEncoderStatus: Sendable, Hashable {
 /// discontinuity (the renditions' sessions end and start again, so the timeline only moves forward).
 final class LiveEncoder: @unchecked Sendable {
     private let loop: EventLoop
-    private let job: EncodeJob
+    private var job: EncodeJob
     private let launcher: EncodeWorkerLauncher
+    /// Where a failing GPU encode goes (policy `auto`); nil once used, or for software jobs.
+    private var softwareFallback: SoftwareFallback?
+    /// Workers in a row that died before running ``EncodeWorkerLauncher/stableAfter``.
+    private var quickFailures = 0
+    /// A GPU encode that fails this many times in a row falls back to software.
+    static let failuresBeforeSoftware = 3
     private weak var channel: LiveChannel?
     private var logger: Logger
     private(set) var status: LiveEncoderStatus
@@ -94,10 +114,11 @@ final class LiveEncoder: @unchecked Sendable {
     private var workerDropped = 0
 
     init(loop: EventLoop, job: EncodeJob, launcher: EncodeWorkerLauncher, backendReason: String, isFallback: Bool,
-         channel: LiveChannel, logger: Logger) {
+         softwareFallback: SoftwareFallback?, channel: LiveChannel, logger: Logger) {
         self.loop = loop
         self.job = job
         self.launcher = launcher
+        if case .vaapi = job.backend { self.softwareFallback = softwareFallback }
         self.channel = channel
         self.logger = logger
         self.backoff = launcher.initialBackoff
@@ -276,7 +297,10 @@ final class LiveEncoder: @unchecked Sendable {
             workerDropped = beat.framesDropped
             status.framesDropped = daemonDropped + workerDropped
             status.framesPerSecond = beat.framesPerSecond
-            if ContinuousClock.now - workerStarted > launcher.stableAfter { backoff = launcher.initialBackoff }
+            if ContinuousClock.now - workerStarted > launcher.stableAfter {
+                backoff = launcher.initialBackoff
+                quickFailures = 0
+            }
         case let .log(level, text):
             logger.log(level: Self.level(level), "\(text)", metadata: ["component": "encode"])
         case .flushed:
@@ -355,6 +379,20 @@ final class LiveEncoder: @unchecked Sendable {
         status.restarts += 1
         status.lastFailure = reason
         status.state = .restarting
+        if ContinuousClock.now - workerStarted < launcher.stableAfter { quickFailures += 1 } else { quickFailures = 1 }
+        if quickFailures >= Self.failuresBeforeSoftware, let fallback = softwareFallback {
+            // The GPU path keeps failing (a hung or crashing driver): keep the channel alive on the CPU, loudly.
+            softwareFallback = nil
+            job.backend = fallback.backend
+            job.encoderOptions = fallback.options
+            status.isFallback = true
+            status.backend = Self.describe(fallback.backend)
+            status.backendReason = "the GPU encoder failed \(quickFailures) times in a row (last: \(reason)); fell back to \(fallback.summary)"
+            logger.warning("live encoding falls back to software: the GPU encoder keeps failing", metadata: [
+                "reason": "\(status.backendReason)"])
+            channel?.assumeIsolated { $0.recordEncoderFailure(status.backendReason) }
+            backoff = launcher.initialBackoff
+        }
         let delay = backoff
         backoff = min(backoff * 2, launcher.maximumBackoff)
         logger.error("the encode worker ended; restarting", metadata: [

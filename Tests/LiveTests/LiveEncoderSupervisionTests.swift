@@ -10,12 +10,14 @@ import Media
 private let job = EncodeJob(eventName: "news", preset: LadderPreset(name: "Test", rungs: [LadderRung(width: 640, height: 360, bitrate: 800_000)]),
                             backend: .software(preset: "ultrafast", threads: 1))
 
-private func supervise(executable: String, arguments: [String], for duration: Duration) async throws -> LiveEncoderStatus? {
+private func supervise(executable: String, arguments: [String], for duration: Duration, job: EncodeJob = job,
+                       softwareFallback: SoftwareFallback? = nil) async throws -> LiveEncoderStatus? {
     let loop = try EventLoop(name: "encoder-supervision-test")
     let channel = LiveChannel(name: "news", executor: loop.unownedExecutor, logger: quietLogger)
     let launcher = EncodeWorkerLauncher(executable: executable, arguments: arguments, heartbeatTimeout: .milliseconds(300),
                                         initialBackoff: .milliseconds(50), maximumBackoff: .milliseconds(200))
-    await channel.startEncoding(loop: loop, job: job, launcher: launcher, backendReason: "test", isFallback: false)
+    await channel.startEncoding(loop: loop, job: job, launcher: launcher, backendReason: "test", isFallback: false,
+                                softwareFallback: softwareFallback)
     try await Task.sleep(for: duration)
     let status = await channel.encoderStatus
     await channel.stopEncoding()
@@ -43,4 +45,19 @@ private func supervise(executable: String, arguments: [String], for duration: Du
     let status = try #require(try await supervise(executable: "/nonexistent/edgelive", arguments: [], for: .milliseconds(400)))
     #expect(status.restarts >= 1)
     #expect(status.lastFailure?.contains("/nonexistent/edgelive") == true, "\(status.lastFailure ?? "nil")")
+}
+
+@Test func aGPUEncodeThatKeepsFailingFallsBackToSoftwareLoudly() async throws {
+    var gpuJob = job
+    gpuJob.backend = .vaapi(device: "/dev/dri/renderD128", codec: "h264", lowPower: true)
+    let fallback = SoftwareFallback(backend: .software(preset: "superfast", threads: 0), options: ["x264-params": "scenecut=0"],
+                                    summary: "libx264 superfast")
+    let status = try #require(try await supervise(executable: "/bin/false", arguments: [], for: .milliseconds(1500),
+                                                  job: gpuJob, softwareFallback: fallback))
+    #expect(status.isFallback)
+    #expect(status.backend.hasPrefix("libx264 superfast"), "\(status.backend)")
+    #expect(status.backendReason.contains("failed 3 times"), "\(status.backendReason)")
+    // Without a fallback (policy never, or already software) it only restarts.
+    let plain = try #require(try await supervise(executable: "/bin/false", arguments: [], for: .milliseconds(600), job: gpuJob))
+    #expect(!plain.isFallback && plain.backend.hasPrefix("h264_vaapi"))
 }

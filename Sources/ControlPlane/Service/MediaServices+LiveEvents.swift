@@ -233,7 +233,7 @@ extension MediaServices {
                                 keyFrameInterval: interval, backend: choice.backend, encoderOptions: choice.options)
             channel.assumeIsolated {
                 $0.startEncoding(loop: loop, job: job, launcher: environment.launcher, backendReason: choice.reason,
-                                 isFallback: choice.isFallback)
+                                 isFallback: choice.isFallback, softwareFallback: choice.softwareFallback)
             }
         } catch let error as EncoderUnavailable {
             logger.error("live encoding cannot start; the event takes no input", metadata: ["event": "\(entry.name)", "reason": "\(error.message)"])
