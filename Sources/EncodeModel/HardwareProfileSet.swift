@@ -7,7 +7,7 @@ public struct HardwareProfileSet: Sendable, Hashable {
     public let profiles: [HardwareProfile]
 
     /// The ladder presets a profile's `ladders` may name (the live event's `encoding.presetName`).
-    public static let knownLadderPresets: Set<String> = ["Default720p", "Default1080p", "720p-3-Layer", "1080p-4-Layer"]
+    public static var knownLadderPresets: Set<String> { Set(LadderPreset.builtIn.map(\.name)) }
     /// Every architecture needs a software profile, so a box without a usable GPU can always encode.
     public static let requiredArchitectures: Set<String> = ["x86-64", "arm64"]
     /// x264's presets, fastest first.
