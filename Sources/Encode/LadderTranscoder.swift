@@ -65,6 +65,8 @@ public final class LadderTranscoder {
     private var inputFrameRate: Double?
     /// The number of video tracks this session: the audio track's index.
     private var videoTrackCount: Int?
+    /// Whether the VAAPI backend was told its decoder gives system-memory frames.
+    private var loggedSoftwareDecode = false
 
     // MARK: Audio state
     private var audioConfiguration: AudioSpecificConfig?
@@ -224,6 +226,11 @@ public final class LadderTranscoder {
     /// Routes a decoded frame: to the ladder, or held until the frame rate is measured, or to a new ladder when
     /// the picture's geometry changed.
     private func handleDecoded(_ frame: UnsafeMutablePointer<AVFrame>, into outputs: inout [TranscoderOutput]) throws(EncodeError) {
+        if let device, !loggedSoftwareDecode, frame.pointee.format != AV_PIX_FMT_VAAPI.rawValue {
+            loggedSoftwareDecode = true
+            outputs.append(.log(level: "notice", message: "\(device.path) does not decode this H.264 stream: it is decoded in software "
+                + "and uploaded for scaling and encoding (more CPU)"))
+        }
         if let ladder {
             if ladder.geometry == VideoLadder.geometry(of: frame, backend: job.backend) {
                 return try encode(frame, on: ladder, into: &outputs)
@@ -254,6 +261,13 @@ public final class LadderTranscoder {
         case .encoded(let samples): framesOut += samples
         case .skipped: break
         case .dropped(let reason): drop(reason, into: &outputs)
+        case let .timelineRestarted(from, to):
+            // Encoders need increasing timestamps: finish these, start new ones on the new timeline.
+            outputs.append(.log(level: "notice", message: String(format: "the input's video clock went back from %.3f s to %.3f s: "
+                + "the rungs restart there", Double(from) / Double(AVCode.videoTimescale), Double(to) / Double(AVCode.videoTimescale))))
+            framesOut += try ladder.drain(into: &outputs)
+            self.ladder = nil
+            try handleDecoded(frame, into: &outputs)
         }
     }
 

@@ -14,6 +14,7 @@ final class RungEncoder {
     /// The decoder configuration record, once the encoder has given its parameter sets.
     private var record: [UInt8]?
     private var announced = false
+    private var reportedMissingRecord = false
 
     /// Opens the encoder the job's backend names. `hardwareFrames` is the VAAPI frames context the rung's frames
     /// come from (VAAPI backend only).
@@ -126,7 +127,15 @@ final class RungEncoder {
                 record = AnnexB.record(parameterSets: parameterSets, family: family)
             }
             announce(into: &outputs)
-            guard announced, !data.isEmpty else { continue }
+            guard announced else {
+                if !reportedMissingRecord {
+                    reportedMissingRecord = true
+                    outputs.append(.log(level: "error", message: "\(encoderName) (\(rung.width)x\(rung.height)) gave no parameter sets "
+                        + "before its first picture: the rung's samples are dropped until it does"))
+                }
+                continue
+            }
+            guard !data.isEmpty else { continue }
             let dts = packet.pointee.dts != AVCode.noTimestamp ? packet.pointee.dts : packet.pointee.pts
             let pts = packet.pointee.pts != AVCode.noTimestamp ? packet.pointee.pts : dts
             outputs.append(.sample(WorkerSample(track: rung.index, isKeyframe: packet.pointee.flags & AV_PKT_FLAG_KEY != 0,

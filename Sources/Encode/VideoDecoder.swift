@@ -18,7 +18,6 @@ final class VideoDecoder {
     private let packet: PacketBox
     private let frame: FrameBox
     private var waitingForKeyframe = true
-    private var loggedSoftwareFrames = false
 
     /// Opens the decoder; on `device`, hardware decoding is tried first and software is the fallback (logged).
     init(configuration: AVCConfiguration, device: HardwareDevice?, log: (String, String) -> Void) throws(EncodeError) {

@@ -29,7 +29,13 @@ final class VideoLadder {
         /// Above the frame-rate ceiling: not this one.
         case skipped
         case dropped(String)
+        /// The input's clock went back by more than ``restartThreshold``: the encoders need a new timeline (a new
+        /// ladder); the frame was not used.
+        case timelineRestarted(from: Int64, to: Int64)
     }
+
+    /// How far back the input's clock may step before it counts as a new timeline rather than a bad timestamp.
+    static let restartThreshold: Int64 = AVCode.videoTimescale
 
     let geometry: Geometry
     let rungs: [PlannedRung]
@@ -92,13 +98,14 @@ final class VideoLadder {
     func encode(_ frame: UnsafeMutablePointer<AVFrame>, time: Int64?, into outputs: inout [TranscoderOutput]) throws(EncodeError) -> FrameResult {
         let count = framesSeen
         framesSeen += 1
-        guard count % keepEvery == 0 else { return .skipped }
         guard let time = time ?? lastTime.map({ $0 + Int64((Double(AVCode.videoTimescale) / frameRate).rounded()) }) else {
             return .dropped("a decoded picture without a timestamp")
         }
         if let lastTime, time <= lastTime {
+            if lastTime - time > Self.restartThreshold { return .timelineRestarted(from: lastTime, to: time) }
             return .dropped("a picture at \(time) (90 kHz) that is not after the previous one at \(lastTime)")
         }
+        guard count % keepEvery == 0 else { return .skipped }
         lastTime = time
         // The same frames on every rung, by absolute time: restarts and every rung agree on where GOPs start.
         let slot = floorDivide(time, keyFrameTicks)

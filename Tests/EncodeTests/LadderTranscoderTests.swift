@@ -226,3 +226,76 @@ import Testing
         }
     }
 }
+
+/// Encoder behaviour the fast tests' `ultrafast` preset does not show, and input that changes mid-session.
+@Suite(.serialized) struct LadderTranscoderTimelineTests {
+    @Test func bFramesKeepDecodeOrderAndTheKeyframeGrid() throws {
+        let contribution = try Contribution.make(width: 640, height: 360, rate: 30, seconds: 1)
+        let job = EncodeJob(eventName: "test", preset: .lowLatency720p3Layer, keyFrameInterval: 0.5, maxFrameRate: 30,
+                            backend: .software(preset: "veryfast", threads: 2))
+        let transcoder = try LadderTranscoder(job: job)
+        let run = try transcode(contribution, with: transcoder)
+        let track = try #require(run.videoTracks.first)
+        #expect(try AVCConfiguration(record: track.codecRecord).profileIndication == 100, "High profile")
+        let samples = run.samples(track: 0)
+        #expect(samples.contains { $0.compositionOffset > 0 }, "veryfast uses B-frames")
+        #expect(zip(samples.dropFirst(), samples).allSatisfy { $0.decodeTime > $1.decodeTime })
+        // Only the forced keyframes, although veryfast would add its own at scene cuts and every 250 frames.
+        #expect(run.keyframeTimes(track: 0) == [0, 45_000])
+        #expect(try DecodedVideo(track: track, samples: samples).frames == 30)
+    }
+
+    @Test func aNewConfigurationWithAnotherSizeReplansTheLadder() throws {
+        let large = try Contribution.make(width: 640, height: 360, rate: 30, seconds: 1)
+        let small = try Contribution.make(width: 480, height: 270, rate: 30, seconds: 1).shifted(by: 1)
+        let transcoder = try LadderTranscoder(job: softwareJob(.lowLatency720p3Layer))
+        var run = TranscoderRun()
+        run.append(try transcoder.configure(kind: .video, record: large.videoRecord))
+        run.append(try transcoder.configure(kind: .audio, record: large.audioRecord))
+        for sample in large.samples { run.append(try transcoder.push(sample)) }
+        // The encoder changes resolution: a new avcC, then its samples; the audio configuration is unchanged.
+        run.append(try transcoder.configure(kind: .video, record: small.videoRecord))
+        run.append(try transcoder.configure(kind: .audio, record: small.audioRecord))
+        for sample in small.samples { run.append(try transcoder.push(sample)) }
+        run.append(try transcoder.flush())
+
+        let segments = run.segments(track: 0)
+        #expect(segments.map { "\($0.track.width)x\($0.track.height)" } == ["640x360", "480x270"])
+        for segment in segments {
+            #expect(try DecodedVideo(track: segment.track, samples: segment.samples).frames == 30)
+            #expect(segment.samples.first?.isKeyframe == true)
+        }
+        #expect(segments.last?.samples.first.map { $0.decodeTime + Int64($0.compositionOffset) } == 90_000)
+        // Audio goes on: announced once, gapless.
+        #expect(run.audioTracks.map(\.index) == [1])
+        let audio = run.samples(track: 1)
+        #expect(zip(audio.dropFirst(), audio).allSatisfy { $0.decodeTime - $1.decodeTime == 1024 })
+        #expect(run.logs.contains { $0.contains("the ladder is planned again") })
+    }
+
+    @Test func aClockThatGoesBackRestartsTheRungs() throws {
+        let contribution = try Contribution.make(width: 640, height: 360, rate: 30, seconds: 1)
+        let transcoder = try LadderTranscoder(job: softwareJob(.lowLatency720p3Layer))
+        var run = TranscoderRun()
+        run.append(try transcoder.configure(kind: .video, record: contribution.videoRecord))
+        run.append(try transcoder.configure(kind: .audio, record: contribution.audioRecord))
+        // The encoder restarts its clock at 0 without the ingest noticing (no end of session in between).
+        for sample in contribution.shifted(by: 20).samples + contribution.samples { run.append(try transcoder.push(sample)) }
+        run.append(try transcoder.flush())
+
+        let segments = run.segments(track: 0)
+        #expect(segments.count == 2)
+        for segment in segments {
+            #expect(try DecodedVideo(track: segment.track, samples: segment.samples).frames == 30)
+        }
+        #expect(segments.map { $0.samples.first?.decodeTime } == [1_800_000, 0])
+        #expect(run.logs.contains { $0.contains("video clock went back") })
+        #expect(run.logs.contains { $0.contains("audio timestamps jump") })
+        let audio = run.samples(track: 1)
+        let restart = try #require(audio.indices.dropFirst().first { audio[$0].decodeTime < audio[$0 - 1].decodeTime })
+        #expect(audio[..<restart].allSatisfy { $0.decodeTime >= 20 * 48_000 - 1024 })
+        #expect(restart > 40)
+        #expect(audio[restart].decodeTime < 48_000)
+        #expect(transcoder.statistics.framesDropped == 0)
+    }
+}

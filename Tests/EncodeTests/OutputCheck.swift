@@ -23,6 +23,20 @@ struct TranscoderRun {
         outputs.compactMap { if case let .log(level, message) = $0 { return "\(level): \(message)" } else { return nil } }
     }
 
+    /// A track's announcements, each with the samples that followed it (a track is announced again when its
+    /// encoder restarts).
+    func segments(track: Int) -> [(track: OutputTrackDescription, samples: [WorkerSample])] {
+        var result: [(track: OutputTrackDescription, samples: [WorkerSample])] = []
+        for output in outputs {
+            switch output {
+            case .track(let t) where t.index == track: result.append((t, []))
+            case .sample(let s) where s.track == track && !result.isEmpty: result[result.count - 1].samples.append(s)
+            default: break
+            }
+        }
+        return result
+    }
+
     /// Every sample's track was announced before it.
     var tracksPrecedeSamples: Bool {
         var announced: Set<Int> = []
