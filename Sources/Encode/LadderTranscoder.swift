@@ -99,6 +99,9 @@ public final class LadderTranscoder {
             }
         }
         self.job = job
+        // libavcodec's informational lines (x264's statistics per rung at every flush) would flood the journal
+        // through the worker's stderr; warnings and errors still go there.
+        if av_log_get_level() > AV_LOG_WARNING { av_log_set_level(AV_LOG_WARNING) }
         switch job.backend {
         case let .software(preset, _):
             device = nil

@@ -40,8 +40,10 @@ final class RungEncoder {
         context.pointee.bit_rate = Int64(rung.bitrate)
         context.pointee.rc_max_rate = Int64(rung.bitrate)
         context.pointee.rc_buffer_size = Int32(clamping: 2 * rung.bitrate)
-        // Keyframes are forced by the ladder (same frames on every rung); the encoder must never add its own.
-        context.pointee.gop_size = 1 << 20
+        // Keyframes are forced by the ladder (same frames on every rung); the encoder must never add its own, so its
+        // own GOP is ten keyframe intervals long (x264's scene cuts are off too). Not unbounded: some VA drivers
+        // reject an absurd intra period.
+        context.pointee.gop_size = Int32(clamping: max(600, Int((10 * job.keyFrameInterval * frameRate).rounded(.up))))
         context.pointee.flags |= AV_CODEC_FLAG_GLOBAL_HEADER
 
         var options: [(String, String)] = []

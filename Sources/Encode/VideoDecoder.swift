@@ -65,16 +65,14 @@ final class VideoDecoder {
     /// Decodes one sample; `body` sees each completed frame (valid only during the call).
     func decode(_ data: [UInt8], pts: Int64, dts: Int64, isKeyframe: Bool, body: (UnsafeMutablePointer<AVFrame>) -> Void) -> Result {
         guard let context else { return .corrupt("decoder closed") }
-        if waitingForKeyframe {
-            guard isKeyframe else { return .waitingForKeyframe }
-            waitingForKeyframe = false
-        }
+        if waitingForKeyframe && !isKeyframe { return .waitingForKeyframe }
         guard !data.isEmpty else { return .corrupt("an empty video sample") }
         do {
             _ = try NALUnit.lengthPrefixed(data[...], lengthSize: configuration.nalUnitLengthSize)
         } catch {
             return .corrupt("a video sample whose NAL unit lengths do not add up (\(error))")
         }
+        waitingForKeyframe = false
         let packet = self.packet.packet
         guard fill(packet, with: data) else { return .corrupt("cannot allocate a packet of \(data.count) bytes") }
         packet.pointee.pts = pts
