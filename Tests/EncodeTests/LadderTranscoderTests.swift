@@ -299,3 +299,32 @@ import Testing
         #expect(transcoder.statistics.framesDropped == 0)
     }
 }
+
+@Suite struct AudioInputTests {
+    @Test func anSBRSignalledInputIsEncodedAtItsOutputRate() throws {
+        // HE-AAC as RTMP encoders signal it: object type 5 (SBR), a 24 kHz core, 48 kHz out. ffmpeg cannot make SBR
+        // data, so the core is plain AAC-LC; the decoder still runs its SBR stage and gives 2048 samples at 48 kHz
+        // per access unit, which is what the transcoder must cope with.
+        let contribution = try Contribution.make(width: 320, height: 180, rate: 25, seconds: 1, sampleRate: 24_000)
+        let sbr: [UInt8] = [0x2B, 0x11, 0x88, 0x00]  // 5, 24 kHz, stereo, 48 kHz, 2 (LC), GA
+        let parsed = try AudioSpecificConfig(bytes: sbr)
+        #expect(parsed.objectType == 5 && parsed.sampleRate == 24_000 && parsed.channelCount == 2)
+        var heAAC = contribution
+        heAAC.audioRecord = sbr
+
+        let transcoder = try LadderTranscoder(job: softwareJob(.lowLatency720p3Layer))
+        let run = try transcode(heAAC, with: transcoder)
+        let track = try #require(run.audioTracks.first)
+        let asc = try AudioSpecificConfig(bytes: track.codecRecord)
+        #expect(asc.objectType == 2 && asc.sampleRate == 48_000 && asc.channelCount == 2)
+        let audio = run.samples(track: track.index)
+        let decoded = try DecodedAudio(track: track, samples: audio)
+        #expect(decoded.sampleRate == 48_000 && decoded.channels == 2 && decoded.errors == 0)
+        // One second of input is about one second of output.
+        #expect(abs(decoded.samples - 48_000) < 6 * 1024, "\(decoded.samples) samples")
+        let firstInput = try #require(contribution.audioSamples.first)
+        #expect(audio.first?.decodeTime == firstInput.decodeTime * 2)
+        #expect(zip(audio.dropFirst(), audio).allSatisfy { $0.decodeTime - $1.decodeTime == 1024 })
+        #expect(transcoder.statistics.framesDropped == 0)
+    }
+}
