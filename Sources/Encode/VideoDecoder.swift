@@ -12,8 +12,6 @@ final class VideoDecoder {
     }
 
     let configuration: AVCConfiguration
-    /// Whether frames come out as VAAPI surfaces.
-    private(set) var usesHardware = false
     private var context: UnsafeMutablePointer<AVCodecContext>?
     private let packet: PacketBox
     private let frame: FrameBox
@@ -27,7 +25,6 @@ final class VideoDecoder {
         if let device {
             do {
                 context = try Self.open(configuration, device: device)
-                usesHardware = true
                 return
             } catch {
                 log("warning", "hardware H.264 decoding on \(device.path) failed (\(error)); decoding in software")
