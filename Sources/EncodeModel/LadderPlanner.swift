@@ -140,6 +140,20 @@ public enum LadderPlanner {
         return (input / Double(keepEvery), keepEvery)
     }
 
+    /// The frame rate of pictures presented at `times` (ticks of `timescale`, in presentation order): the mean of
+    /// the intervals near the median, so a gap (a dropped frame) or millisecond jitter does not skew it; snapped to
+    /// the nominal rate it is within 1 % of. Nil with fewer than two usable intervals.
+    public static func measuredFrameRate(presentationTimes times: [Int64], timescale: Int64) -> Double? {
+        guard timescale > 0, times.count >= 3 else { return nil }
+        let intervals = zip(times.dropFirst(), times).map { $0 - $1 }.filter { $0 > 0 }.sorted()
+        guard intervals.count >= 2 else { return nil }
+        let median = Double(intervals[intervals.count / 2])
+        let typical = intervals.filter { Double($0) >= median * 0.5 && Double($0) <= median * 1.5 }
+        guard !typical.isEmpty else { return nil }
+        let mean = Double(typical.reduce(0, +)) / Double(typical.count)
+        return nominalFrameRate(Double(timescale) / mean)
+    }
+
     /// Snaps a measured rate to the nominal one it is within 1 % of (29.97, 30, 59.94, …); other rates unchanged.
     public static func nominalFrameRate(_ measured: Double) -> Double {
         guard measured.isFinite, measured > 0 else { return measured }

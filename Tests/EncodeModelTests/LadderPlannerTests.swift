@@ -142,3 +142,22 @@ private func boxes(_ preset: LadderPreset) -> [String] { preset.rungs.map { "\($
     #expect(LadderPlanner.nominalFrameRate(59.9) == 60000.0 / 1001)
     #expect(LadderPlanner.nominalFrameRate(27) == 27)
 }
+
+@Test func frameRatesAreMeasuredFromTimestamps() {
+    // 30 fps in RTMP's milliseconds: 33/34 ms jitter (eight frames cannot tell 30 from 29.97 at this precision).
+    let rtmp30: [Int64] = [0, 33, 67, 100, 133, 167, 200, 233, 267]
+    let measured = LadderPlanner.measuredFrameRate(presentationTimes: rtmp30, timescale: 1000) ?? 0
+    #expect([30, 30000.0 / 1001].contains(measured))
+    // 60 fps at 16/17 ms: not mistaken for more than 60, so it halves to 30, not to 20.
+    let rtmp60: [Int64] = [0, 17, 33, 50, 67, 83, 100, 117, 133]
+    let sixty = LadderPlanner.measuredFrameRate(presentationTimes: rtmp60, timescale: 1000) ?? 0
+    #expect(LadderPlanner.outputFrameRate(input: sixty, maximum: 30).keepEvery == 2)
+    // 59.94 fps at 90 kHz with one frame missing.
+    let ntsc60: [Int64] = [0, 1502, 3003, 4505, 7508, 9009, 10511, 12012]
+    #expect(LadderPlanner.measuredFrameRate(presentationTimes: ntsc60, timescale: 90_000) == 60000.0 / 1001)
+    // 25 fps in a 10 MHz Smooth timeline.
+    let pal: [Int64] = (0..<9).map { Int64($0) * 400_000 }
+    #expect(LadderPlanner.measuredFrameRate(presentationTimes: pal, timescale: 10_000_000) == 25)
+    #expect(LadderPlanner.measuredFrameRate(presentationTimes: [0, 3000], timescale: 90_000) == nil)
+    #expect(LadderPlanner.measuredFrameRate(presentationTimes: [0, 0, 0, 0], timescale: 90_000) == nil)
+}
