@@ -51,7 +51,9 @@ final class RungEncoder {
         case let .software(preset, threads):
             context.pointee.pix_fmt = AV_PIX_FMT_YUV420P
             context.pointee.thread_count = Int32(clamping: max(0, threads))
-            var x264Params = "scenecut=0:open-gop=0"
+            // force-cfr: the rung is constant-rate (decimated to ≤ 30 fps), so x264 rate-controls on the frame rate
+            // and writes it in the SPS timing info; without it the VUI carries the 1/90000 time base (90000 fps).
+            var x264Params = "scenecut=0:open-gop=0:force-cfr=1"
             if let extra = job.encoderOptions["x264-params"], !extra.isEmpty { x264Params += ":" + extra }
             options = [("preset", preset), ("profile", "high"), ("forced-idr", "1"), ("x264-params", x264Params)]
         case let .vaapi(_, _, lowPower):
