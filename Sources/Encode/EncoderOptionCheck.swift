@@ -27,9 +27,10 @@ public enum EncoderOptionCheck {
         }
         guard open, problems.isEmpty else { return problems }
 
-        LogCapture.begin()
         var status: Int32 = 0
         withContext(codec) { context in
+            // Only this context's lines count: other threads may be encoding (and logging) at the same time.
+            LogCapture.begin(context: UnsafeMutableRawPointer(context))
             for (key, value) in all { _ = av_opt_set(UnsafeMutableRawPointer(context), key, value, AV_OPT_SEARCH_CHILDREN) }
             context.pointee.width = 64
             context.pointee.height = 64
@@ -73,10 +74,17 @@ private enum LogCapture {
     private static let lock = NSLock()
     nonisolated(unsafe) private static var lines: [String] = []
 
-    static func begin() {
-        lock.withLock { lines = [] }
-        av_log_set_callback { _, level, format, arguments in
-            guard level <= AV_LOG_WARNING, let format, let arguments else { return }
+    nonisolated(unsafe) private static var target: UnsafeMutableRawPointer?
+
+    static func begin(context: UnsafeMutableRawPointer) {
+        lock.withLock { lines = []; target = context }
+        av_log_set_callback { context, level, format, arguments in
+            guard let arguments else { return }
+            guard LogCapture.lock.withLock({ context != nil && context == LogCapture.target }) else {
+                av_log_default_callback(context, level, format, arguments)
+                return
+            }
+            guard level <= AV_LOG_WARNING, let format else { return }
             var buffer = [CChar](repeating: 0, count: 512)
             _ = vsnprintf(&buffer, buffer.count, format, arguments)
             let line = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
@@ -86,6 +94,7 @@ private enum LogCapture {
     }
 
     static func end() -> [String] {
+        lock.withLock { target = nil }
         av_log_set_callback { context, level, format, arguments in
             guard let arguments else { return }
             av_log_default_callback(context, level, format, arguments)

@@ -20,6 +20,9 @@ public final class LoopTimer: LoopHandle, @unchecked Sendable {
         guard !isClosed else { return }
         self.callback = callback
         let repeatMilliseconds = interval.map { max(1, $0.uvMilliseconds) } ?? 0
+        // libuv counts from the time cached at the start of this loop iteration; after a long iteration (a busy
+        // machine) that is stale and the timer would fire early. Count from now.
+        uv_update_time(loop.uvLoop)
         uv_timer_start(timer, { timer in
             guard let timer, let data = timer.pointee.data else { return }
             Unmanaged<LoopTimer>.fromOpaque(data).takeUnretainedValue().fire()

@@ -232,7 +232,7 @@ import Testing
     @Test func bFramesKeepDecodeOrderAndTheKeyframeGrid() throws {
         let contribution = try Contribution.make(width: 640, height: 360, rate: 30, seconds: 1)
         let job = EncodeJob(eventName: "test", preset: .lowLatency720p3Layer, keyFrameInterval: 0.5, maxFrameRate: 30,
-                            backend: .software(preset: "veryfast", threads: 2))
+                            backend: .software(preset: "veryfast", threads: 1))
         let transcoder = try LadderTranscoder(job: job)
         let run = try transcode(contribution, with: transcoder)
         let track = try #require(run.videoTracks.first)

@@ -170,5 +170,5 @@ func transcode(_ contribution: Contribution, with transcoder: LadderTranscoder, 
 
 func softwareJob(_ preset: LadderPreset, stretchMode: StretchMode = .none, keyFrameInterval: Double = 1) -> EncodeJob {
     EncodeJob(eventName: "test", preset: preset, stretchMode: stretchMode, keyFrameInterval: keyFrameInterval, maxFrameRate: 30,
-              backend: .software(preset: "ultrafast", threads: 2))
+              backend: .software(preset: "ultrafast", threads: 1))
 }

@@ -81,7 +81,7 @@ final class RawConnection: @unchecked Sendable {
     }
 
     /// Everything received once `predicate(bytes, ended)` holds, the peer closed, or `timeout` passed.
-    func read(until predicate: @escaping @Sendable ([UInt8], Bool) -> Bool, timeout: Duration = .seconds(5)) async -> [UInt8] {
+    func read(until predicate: @escaping @Sendable ([UInt8], Bool) -> Bool, timeout: Duration = .seconds(20)) async -> [UInt8] {
         await withCheckedContinuation { continuation in
             loop.execute {
                 if predicate(self.received, self.ended) || self.ended {
@@ -104,7 +104,7 @@ final class RawConnection: @unchecked Sendable {
     }
 
     /// Reads until the peer closes.
-    func readToEnd(timeout: Duration = .seconds(5)) async -> [UInt8] {
+    func readToEnd(timeout: Duration = .seconds(20)) async -> [UInt8] {
         await read(until: { _, ended in ended }, timeout: timeout)
     }
 
