@@ -155,15 +155,17 @@ X264_PRESETS = os.environ.get("BENCH_X264_PRESETS", "ultrafast,superfast,veryfas
 
 def ffmpeg_ladder_cmd(src, preset):
     """The same ladder with the ffmpeg CLI: one decode, split, scale each rung, libx264 with the settings edgelive's
-    encoder uses (High profile, CBR-like VBV of 2x the rate, closed 2 s GOP, no scene cut), AAC-LC 128k stereo."""
+    encoder uses (High profile, CBR-like VBV of 2x the rate, closed 2 s GOP, no scene cut, bilinear scaling),
+    AAC-LC 128k stereo."""
     n = len(LADDER_720P)
     graph = f"[0:v]split={n}" + "".join(f"[s{i}]" for i in range(n)) + ";" + ";".join(
-        f"[s{i}]scale={w}:{h}:flags=bicubic[o{i}]" for i, (w, h, _) in enumerate(LADDER_720P))
+        f"[s{i}]scale={w}:{h}:flags=bilinear[o{i}]" for i, (w, h, _) in enumerate(LADDER_720P))
     cmd = ["ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin", "-i", src, "-filter_complex", graph]
     for i, (_, _, kbps) in enumerate(LADDER_720P):
         cmd += ["-map", f"[o{i}]", f"-c:v:{i}", "libx264", f"-preset:v:{i}", preset, f"-profile:v:{i}", "high",
                 f"-b:v:{i}", f"{kbps}k", f"-maxrate:v:{i}", f"{kbps}k", f"-bufsize:v:{i}", f"{2 * kbps}k",
-                f"-g:v:{i}", "60", f"-keyint_min:v:{i}", "60", f"-sc_threshold:v:{i}", "0", f"-forced-idr:v:{i}", "1"]
+                f"-g:v:{i}", "60", f"-keyint_min:v:{i}", "60", f"-forced-idr:v:{i}", "1",
+                f"-x264-params:v:{i}", "scenecut=0:open-gop=0:force-cfr=1"]
     cmd += ["-map", "0:a", "-c:a", "aac", "-b:a", "128k", "-ac", "2", "-f", "null", "-"]
     return cmd
 
