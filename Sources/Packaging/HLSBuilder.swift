@@ -198,15 +198,22 @@ public enum HLSBuilder {
 
     /// The TS segments of a track exactly as its playlist lists them (the origin serves the same list): grouped by
     /// ``TSSegmentation``; for v3 video in a live presentation, only segments whose muxed audio has arrived, so that a
-    /// segment's bytes never change once listed.
+    /// segment's bytes never change once listed (unless the audio is more than three fragments behind: then it has
+    /// stopped, and the video goes on without it).
     public static func tsSegments(_ presentation: Presentation, track timeline: TrackTimeline,
                                   options: ManifestOptions) -> TSSegmentList {
         var list = TSSegmentation.segments(timeline, fragmentsPerSegment: options.fragmentsPerTSSegment,
                                            isLive: presentation.isLive)
         if presentation.isLive, let audio = muxedAudio(presentation, for: timeline, options: options),
-           let audioEnd = audio.segments.last?.endTime {
-            let end = MediaTime.rescale(audioEnd, from: Int64(audio.track.timescale), to: Int64(timeline.track.timescale))
-            while let last = list.segments.last, last.endTime > end { list.segments.removeLast() }
+           let audioEnd = audio.segments.last?.endTime, let videoEnd = list.segments.last?.endTime {
+            let timescale = Int64(timeline.track.timescale)
+            let end = MediaTime.rescale(audioEnd, from: Int64(audio.track.timescale), to: timescale)
+            // Audio normally closes its fragment just after the video's; far behind, it has stopped (a video-only
+            // reconnect), and waiting would freeze the playlist.
+            let patience = Int64(3 * max(1, presentation.nominalFragmentDuration) * Double(timescale))
+            if videoEnd - end <= patience {
+                while let last = list.segments.last, last.endTime > end { list.segments.removeLast() }
+            }
         }
         return list
     }

@@ -91,6 +91,10 @@ import Testing
             Fragments(video=17000000100000000,format=m3u8-aapl-v3).ts
 
             """))
+        // Audio that stopped long ago (more than three fragments behind) holds nothing back.
+        var silent = presentation
+        silent.tracks[1].segments.removeLast(4)
+        #expect(HLSBuilder.mediaPlaylist(silent, track: silent.tracks[0], options: v3).hasSuffix("Fragments(video=17000000120000000,format=m3u8-aapl-v3).ts\n"))
         // The audio track's own playlist (the audio-only variant) is not held back.
         let audio = HLSBuilder.mediaPlaylist(presentation, track: presentation.tracks[1], options: v3)
         #expect(audio.hasSuffix("Fragments(audio=17000000120000000,format=m3u8-aapl-v3).ts\n"))
