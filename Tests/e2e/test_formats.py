@@ -12,6 +12,8 @@ segment it names is fetched, and the media is decoded frame by frame with ffprob
 - DASH `mpd-time-csf` and `mpd-time-cmaf`: every segment of every representation, init prepended, decoded.
 - Smooth (no format, Smooth 2.2 with `r`) and `fmp4-v20`: the XML parsed, every fragment fetched and checked for its
   `tfxd` time, the init segment prepended, decoded (Debian's ffmpeg has no Smooth client demuxer).
+- A live output records the same push into an asset: every path `listPaths` returns plays while it records, and again
+  on demand once the output is deleted.
 """
 import os
 import re
@@ -22,7 +24,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from conftest import Daemon, ffmpeg_push, ffprobe_json, http_get, http_status, probe_url_frames, resolve
+from conftest import Daemon, arm, ffmpeg_push, ffprobe_json, http_get, http_status, probe_url_frames, resolve
 
 PUSH_SECONDS = 12
 FPS = 30
@@ -40,6 +42,13 @@ def live(tmp_path_factory):
     """The daemon with 12 s pushed to its default live event; stops cleanly at the end (as the `daemon` fixture)."""
     d = Daemon(str(tmp_path_factory.mktemp("formats") / "data")).start()
     try:
+        # A live output archives the push into an asset published by a clear streaming locator.
+        assert arm(d, "PUT", "/assets/formats", {}, version="2023-01-01")[0] == 201
+        assert arm(d, "PUT", "/liveEvents/default/liveOutputs/formats", {
+            "properties": {"assetName": "formats", "archiveWindowLength": "PT5M", "manifestName": "show"}})[0] == 201
+        code, _, locator = arm(d, "PUT", "/streamingLocators/formats", {
+            "properties": {"assetName": "formats", "streamingPolicyName": "Predefined_ClearStreamingOnly"}}, version="2023-01-01")
+        assert code == 201, locator
         r = ffmpeg_push(d.ingest, PUSH_SECONDS)
         assert r.returncode == 0, r.stderr
         time.sleep(1)
@@ -363,3 +372,52 @@ def test_smooth(live, tmp_path, options):
             else:
                 assert AUDIO_FRAMES - 96 <= counts["audio"] <= AUDIO_FRAMES + 2, counts
     assert sorted(kinds) == ["audio", "video"]
+
+
+# MARK: - listPaths, live then on demand
+
+def check_listed_path(url, protocol, live):
+    """The manifest a listPaths entry names plays: its first and last segments are served in that format."""
+    _, body = get_ok(url)
+    if protocol == "Hls":
+        text, variants, renditions, _ = hls_master(url)
+        assert "format=m3u8-aapl" in url and "#EXT-X-VERSION:4" in text
+        served = []
+        for media in [variants[0][0]] + renditions:
+            playlist, _, segments, _ = hls_media(media)
+            assert ("#EXT-X-ENDLIST" in playlist) != live, playlist
+            served += [get_ok(segments[0])[1], get_ok(segments[-1])[1]]
+        return served
+    if protocol == "Dash":
+        root, tracks = dash_tracks(url)
+        assert root.get("type") == ("dynamic" if live else "static")
+        assert root.get("profiles") == "urn:mpeg:dash:profile:isoff-live:2011"
+        return [get_ok(t["init"])[1] + get_ok(t["segments"][0])[1] for t in tracks]
+    root = ET.fromstring(body)
+    assert root.tag == "SmoothStreamingMedia" and (root.get("IsLive") == "TRUE") == live
+    index = root.find("StreamIndex")
+    start = index.find("c").get("t")
+    bitrate = index.find("QualityLevel").get("Bitrate")
+    return [get_ok(resolve(url, index.get("Url").replace("{bitrate}", bitrate).replace("{start time}", start)))[1]]
+
+
+def test_list_paths_play_while_recording_and_on_demand(live, tmp_path):
+    code, _, body = arm(live, "POST", "/streamingLocators/formats/listPaths", version="2023-01-01")
+    assert code == 200, body
+    listed = {entry["streamingProtocol"]: entry["paths"] for entry in body["streamingPaths"]}
+    assert sorted(listed) == ["Dash", "Hls", "SmoothStreaming"]
+    for protocol, paths in listed.items():
+        for path in paths:
+            for segment in check_listed_path(live.origin + path, protocol, live=True):
+                if protocol == "Hls":
+                    list(ts_packets(segment))
+    # Deleting the live output makes the asset on-demand content at the same URLs.
+    code, _, _ = arm(live, "DELETE", "/liveEvents/default/liveOutputs/formats")
+    assert code in (200, 202, 204)
+    for protocol, paths in listed.items():
+        for path in paths:
+            check_listed_path(live.origin + path, protocol, live=False)
+    hls = live.origin + listed["Hls"][0]
+    _, variants, _, _ = hls_master(hls)
+    counts = check_ts_playlist(tmp_path, variants[0][0], "vod-v4-video", {"video": 1})
+    assert VIDEO_FRAMES - GOP <= counts["video"] <= VIDEO_FRAMES, counts
