@@ -1,5 +1,6 @@
 import Foundation
 import HTTP
+import ISOBMFF
 import Live
 import Logging
 import Media
@@ -7,8 +8,9 @@ import Packaging
 
 /// What a locator and manifest name resolve to: a source to package, or a refusal with its HTTP status.
 public enum LocatorResolution: Sendable {
-    /// A live event's window, a running live output's archive, or an on-demand asset.
-    case source(any MediaSource)
+    /// A live event's window, a running live output's archive, or an on-demand asset. `fragmentsPerTSSegment` is
+    /// the live output's `hls.fragmentsPerTsSegment` when the resolver knows it (nil: one fragment per TS segment).
+    case source(any MediaSource, fragmentsPerTSSegment: Int? = nil)
     /// Answered with `status` and `message` as the body: 404 unknown or expired locator, 503 streaming
     /// endpoint stopped, 403 preview not allowed from this address.
     case refused(status: Int, message: String)
@@ -21,9 +23,9 @@ public protocol LocatorResolver: Sendable {
     func resolve(locatorID: String, manifestName: String, request: HTTPRequest) async -> LocatorResolution
 }
 
-/// The streaming origin: `/<locator>/<manifest>.ism/…` → manifests and fragments, packaged on request
-/// from a media source's canonical CMAF fragments. Manifest text comes from pure builders; segment bytes are
-/// served as stored.
+/// The streaming origin: `/<locator>/<manifest>.ism/…` → manifests and segments, packaged on request from a media
+/// source's canonical CMAF fragments. Manifest text comes from pure builders (HLS, DASH, Smooth); CMAF segments are
+/// served as stored, MPEG-TS segments are muxed from the fragments' samples, Smooth fragments rewrapped.
 public struct OriginResponder: HTTPResponder {
     let resolver: any LocatorResolver
     let logger: Logger
@@ -37,6 +39,8 @@ public struct OriginResponder: HTTPResponder {
     static let fragmentMaxAge = 86_400
     /// Init segments of a live track change when the encoder reconnects with new settings.
     static let liveInitSegmentMaxAge = 60
+    /// A live Smooth fragment whose `tfrf` does not list all its look-ahead fragments yet changes when they arrive.
+    static let incompleteSmoothFragmentMaxAge = 1
 
     public init(resolver: any LocatorResolver, logger: Logger) {
         var logger = logger
@@ -57,74 +61,258 @@ public struct OriginResponder: HTTPResponder {
         } catch {
             return .error(status: error.status, message: error.description)
         }
+        var options = parsed.options
         let source: any MediaSource
         switch await resolver.resolve(locatorID: parsed.locatorID, manifestName: parsed.manifestName, request: request) {
-        case .source(let resolved): source = resolved
-        case let .refused(status, message): return .error(status: status, message: message)
+        case let .source(resolved, fragmentsPerTSSegment):
+            source = resolved
+            options.fragmentsPerTSSegment = max(1, fragmentsPerTSSegment ?? 1)
+        case let .refused(status, message):
+            return .error(status: status, message: message)
         }
-        let format = parsed.options.format
-        guard format == .hlsCMAF || format == .dashCMAF else {
-            return .error(status: 400, message: "format '\(format.rawValue)' is not served by this origin yet; use format=m3u8-cmaf or format=mpd-time-cmaf")
-        }
+        let format = options.format
         switch parsed.resource {
         case .manifest:
             let presentation = await source.presentation()
             guard !presentation.tracks.isEmpty else {
                 return .error(status: 404, message: "\(source.sourceDescription) has no content yet: no encoder has sent a complete fragment")
             }
-            if format == .hlsCMAF {
-                return manifest(HLSBuilder.multivariantPlaylist(presentation, options: parsed.options), hls: true, live: presentation.isLive)
+            let live = presentation.isLive
+            if format.isHLS {
+                return manifest(HLSBuilder.multivariantPlaylist(presentation, options: options), type: Self.hlsType, live: live)
             }
-            return manifest(DASHBuilder.mpd(presentation, options: parsed.options, now: Date(), utcTimingURL: nil), hls: false,
-                            live: presentation.isLive)
+            if format.isDASH {
+                return manifest(DASHBuilder.mpd(presentation, options: options, now: Date(), utcTimingURL: nil), type: Self.dashType, live: live)
+            }
+            return manifest(SmoothBuilder.manifest(presentation, options: options), type: Self.smoothType, live: live)
+
         case let .mediaPlaylist(bitrate, trackName):
-            guard format == .hlsCMAF else {
-                return .error(status: 400, message: "media playlists exist for HLS formats only")
-            }
             let presentation = await source.presentation()
-            guard let track = presentation.tracks.first(where: { $0.track.bitrate == bitrate && $0.track.name.lowercased() == trackName.lowercased() }) else {
-                return .error(status: 404, message: "no track '\(trackName)' at QualityLevels(\(bitrate)) in \(source.sourceDescription)")
+            guard let timeline = presentation.timeline(named: trackName, bitrate: bitrate) else {
+                return unknownTrack(trackName, bitrate, source)
             }
-            return manifest(HLSBuilder.mediaPlaylist(presentation, track: track, options: parsed.options), hls: true,
+            return manifest(HLSBuilder.mediaPlaylist(presentation, track: timeline, options: options), type: Self.hlsType,
                             live: presentation.isLive)
+
         case let .initSegment(bitrate, trackName):
+            guard format.usesFragmentedMP4 else {
+                return .error(status: 404, message: "format=\(format.rawValue) has MPEG-TS segments, which need no initialization segment")
+            }
             guard let info = await source.trackInfo(trackName: trackName, bitrate: bitrate),
                   let bytes = await source.initSegment(trackName: trackName, bitrate: bitrate) else {
-                return .error(status: 404, message: "no track '\(trackName)' at QualityLevels(\(bitrate)) in \(source.sourceDescription)")
+                return unknownTrack(trackName, bitrate, source)
             }
-            return segment(bytes, kind: info.kind, maxAge: Self.liveInitSegmentMaxAge)
+            return segment(bytes, type: mp4Type(info.kind), maxAge: Self.liveInitSegmentMaxAge)
+
         case let .fragment(bitrate, trackName, time):
-            switch await source.fragment(trackName: trackName, bitrate: bitrate, time: time) {
-            case .found(let bytes):
-                let kind = await source.trackInfo(trackName: trackName, bitrate: bitrate)?.kind ?? .video
-                return segment(bytes, kind: kind, maxAge: Self.fragmentMaxAge)
-            case .unknownTrack:
-                return .error(status: 404, message: "no track '\(trackName)' at QualityLevels(\(bitrate)) in \(source.sourceDescription)")
-            case .outsideWindow:
-                return .error(status: 404, message: "fragment \(trackName)=\(time) is before the window of \(source.sourceDescription)")
-            case .beyondLiveEdge:
-                return .error(status: 404, message: "fragment \(trackName)=\(time) is beyond the live edge of \(source.sourceDescription)")
-            case .noSuchFragment:
-                return .error(status: 404, message: "no fragment of '\(trackName)' starts at \(time) in \(source.sourceDescription)")
-            case .unavailable(let reason):
-                logger.error("fragment unavailable", metadata: ["source": "\(source.sourceDescription)", "error": "\(reason)"])
-                return .error(status: 503, message: "fragment \(trackName)=\(time) of \(source.sourceDescription) cannot be read now; retry later")
+            if !format.usesFragmentedMP4 {
+                return await transportStreamSegment(source, options: options, bitrate: bitrate, trackName: trackName, time: time)
             }
-        default:
-            return .error(status: 400, message: "this resource is not served by this origin yet")
+            if format.isSmooth {
+                return await smoothFragment(source, bitrate: bitrate, trackName: trackName, time: time)
+            }
+            switch await fetch(source, trackName: trackName, bitrate: bitrate, time: time) {
+            case .failure(let error): return error.response
+            case .success(let bytes):
+                let kind = await source.trackInfo(trackName: trackName, bitrate: bitrate)?.kind ?? .video
+                return segment(bytes, type: mp4Type(kind), maxAge: Self.fragmentMaxAge)
+            }
+
+        case let .keyFrame(bitrate, trackName, time):
+            guard format.isHLS else {
+                return .error(status: 400, message: "KeyFrames(…) are segments of HLS I-frame playlists; use format=m3u8-cmaf, m3u8-aapl or m3u8-aapl-v3")
+            }
+            return await keyFrame(source, format: format, bitrate: bitrate, trackName: trackName, time: time)
         }
     }
 
-    private func manifest(_ text: String, hls: Bool, live: Bool) -> HTTPResponse {
+    // MARK: - Packaged segments
+
+    /// An MPEG-TS segment: the fragments ``HLSBuilder/tsSegments(_:track:options:)`` groups under `time`, plus, for
+    /// v3 video, the default audio's samples from the same time span.
+    private func transportStreamSegment(_ source: any MediaSource, options: ManifestOptions, bitrate: Int,
+                                        trackName: String, time: Int64) async -> HTTPResponse {
+        let presentation = await source.presentation()
+        guard let timeline = presentation.timeline(named: trackName, bitrate: bitrate) else {
+            return unknownTrack(trackName, bitrate, source)
+        }
+        let list = HLSBuilder.tsSegments(presentation, track: timeline, options: options)
+        guard let segment = list.segment(startingAt: time) else {
+            if let first = timeline.segments.first, time < first.startTime {
+                return .error(status: 404, message: "TS segment \(trackName)=\(time) is before the window of \(source.sourceDescription)")
+            }
+            if let last = list.segments.last, time > last.startTime {
+                return .error(status: 404, message: "TS segment \(trackName)=\(time) is beyond the live edge of \(source.sourceDescription)")
+            }
+            return .error(status: 404, message: "no TS segment of '\(trackName)' starts at \(time) in \(source.sourceDescription) "
+                          + "(\(options.fragmentsPerTSSegment) fragment(s) per segment; take segment URLs from the media playlist)")
+        }
+        let track = timeline.track
+        var samples: [FragmentSample] = []
+        for index in segment.fragments {
+            switch await fragment(source, track, time: timeline.segments[index].startTime) {
+            case .failure(let error): return error.response
+            case .success(let parsed): samples += parsed.samples
+            }
+        }
+        var audio: TransportStreamInput?
+        if let muxed = HLSBuilder.muxedAudio(presentation, for: timeline, options: options) {
+            let scale = (from: Int64(track.timescale), to: Int64(muxed.track.timescale))
+            let start = MediaTime.rescale(segment.startTime, from: scale.from, to: scale.to)
+            let end = MediaTime.rescale(segment.endTime, from: scale.from, to: scale.to)
+            var audioSamples: [FragmentSample] = []
+            for entry in muxed.segments where entry.startTime < end && entry.endTime > start {
+                switch await fragment(source, muxed.track, time: entry.startTime) {
+                case .failure(let error): return error.response
+                case .success(let parsed):
+                    audioSamples += parsed.samples.filter { $0.decodeTime >= start && $0.decodeTime < end }
+                }
+            }
+            audio = TransportStreamInput(track: muxed.track, samples: audioSamples)
+        }
+        let input = TransportStreamInput(track: track, samples: samples)
+        do {
+            let bytes = try TransportStreamMuxer.segment(video: track.kind == .video ? input : nil,
+                                                         audio: track.kind == .video ? audio : input,
+                                                         continuityIndex: segment.mediaSequence)
+            return self.segment(bytes, type: Self.transportStreamType, maxAge: Self.fragmentMaxAge)
+        } catch {
+            return packagingFailure(error, source)
+        }
+    }
+
+    /// A Smooth fragment: the canonical fragment's samples with `tfxd` and, live, `tfrf` naming what follows.
+    private func smoothFragment(_ source: any MediaSource, bitrate: Int, trackName: String, time: Int64) async -> HTTPResponse {
+        let presentation = await source.presentation()
+        guard let timeline = presentation.timeline(named: trackName, bitrate: bitrate) else {
+            return unknownTrack(trackName, bitrate, source)
+        }
+        let track = timeline.track
+        let parsed: MovieFragment
+        switch await fragment(source, track, time: time) {
+        case .failure(let error): return error.response
+        case .success(let fragment): parsed = fragment
+        }
+        let index = timeline.segments.firstIndex { $0.startTime == time }
+        let duration = index.map { timeline.segments[$0].duration } ?? (parsed.endTime - parsed.baseMediaDecodeTime)
+        var following: [CMAFWriter.FragmentReference]?
+        if presentation.isLive {
+            let next = index.map { timeline.segments[($0 + 1)...].prefix(SmoothBuilder.lookAheadFragmentCount) } ?? []
+            following = next.map { CMAFWriter.FragmentReference(time: $0.startTime, duration: $0.duration) }
+        }
+        let bytes = CMAFWriter.smoothFragment(trackID: track.trackID, sequenceNumber: parsed.sequenceNumber,
+                                              samples: parsed.samples, duration: duration, following: following)
+        let complete = (following?.count ?? SmoothBuilder.lookAheadFragmentCount) >= SmoothBuilder.lookAheadFragmentCount
+        return segment(bytes, type: mp4Type(track.kind), maxAge: complete ? Self.fragmentMaxAge : Self.incompleteSmoothFragmentMaxAge)
+    }
+
+    /// The key frame that starts the fragment at `time`, alone: a TS segment or a one-sample CMAF fragment.
+    private func keyFrame(_ source: any MediaSource, format: OutputFormat, bitrate: Int, trackName: String,
+                          time: Int64) async -> HTTPResponse {
+        guard let track = await source.trackInfo(trackName: trackName, bitrate: bitrate) else {
+            return unknownTrack(trackName, bitrate, source)
+        }
+        guard track.kind == .video else {
+            return .error(status: 404, message: "track '\(trackName)' is \(track.kind.rawValue); only video has key frames")
+        }
+        let parsed: MovieFragment
+        switch await fragment(source, track, time: time) {
+        case .failure(let error): return error.response
+        case .success(let fragment): parsed = fragment
+        }
+        guard let first = parsed.samples.first, first.isSync else {
+            return .error(status: 404, message: "the fragment \(trackName)=\(time) of \(source.sourceDescription) does not start with a key frame")
+        }
+        if format.usesFragmentedMP4 {
+            let sample = Sample(decodeTime: first.decodeTime, compositionOffset: first.compositionOffset, duration: first.duration,
+                                isSync: true, data: Array(first.data))
+            let bytes = CMAFWriter.mediaSegment(track: track, sequenceNumber: parsed.sequenceNumber, samples: [sample])
+            return segment(bytes, type: mp4Type(.video), maxAge: Self.fragmentMaxAge)
+        }
+        do {
+            let bytes = try TransportStreamMuxer.segment(video: TransportStreamInput(track: track, samples: [first]), audio: nil,
+                                                         continuityIndex: Int(parsed.sequenceNumber))
+            return segment(bytes, type: Self.transportStreamType, maxAge: Self.fragmentMaxAge)
+        } catch {
+            return packagingFailure(error, source)
+        }
+    }
+
+    // MARK: - Fragments from the source
+
+    /// The stored bytes of the fragment at `time`, or the response explaining why there are none.
+    private func fetch(_ source: any MediaSource, trackName: String, bitrate: Int, time: Int64) async -> Result<[UInt8], ErrorResponse> {
+        switch await source.fragment(trackName: trackName, bitrate: bitrate, time: time) {
+        case .found(let bytes):
+            return .success(bytes)
+        case .unknownTrack:
+            return .failure(ErrorResponse(unknownTrack(trackName, bitrate, source)))
+        case .outsideWindow:
+            return .failure(ErrorResponse(.error(status: 404, message: "fragment \(trackName)=\(time) is before the window of \(source.sourceDescription)")))
+        case .beyondLiveEdge:
+            return .failure(ErrorResponse(.error(status: 404, message: "fragment \(trackName)=\(time) is beyond the live edge of \(source.sourceDescription)")))
+        case .noSuchFragment:
+            return .failure(ErrorResponse(.error(status: 404, message: "no fragment of '\(trackName)' starts at \(time) in \(source.sourceDescription)")))
+        case .unavailable(let reason):
+            logger.error("fragment unavailable", metadata: ["source": "\(source.sourceDescription)", "error": "\(reason)"])
+            return .failure(ErrorResponse(.error(status: 503, message: "fragment \(trackName)=\(time) of \(source.sourceDescription) cannot be read now; retry later")))
+        }
+    }
+
+    /// The fragment at `time`, read back into samples.
+    private func fragment(_ source: any MediaSource, _ track: TrackInfo, time: Int64) async -> Result<MovieFragment, ErrorResponse> {
+        switch await fetch(source, trackName: track.name, bitrate: track.bitrate, time: time) {
+        case .failure(let response):
+            return .failure(response)
+        case .success(let bytes):
+            do {
+                return .success(try MovieFragment(parsing: bytes))
+            } catch {
+                logger.error("stored fragment unreadable", metadata: ["source": "\(source.sourceDescription)", "track": "\(track.name)",
+                                                                      "time": "\(time)", "error": "\(error)"])
+                return .failure(ErrorResponse(.error(status: 500, message: "fragment \(track.name)=\(time) of \(source.sourceDescription) "
+                                                     + "is not a readable CMAF fragment (\(error)); see the daemon's log")))
+            }
+        }
+    }
+
+    /// An error response carried through `Result`.
+    struct ErrorResponse: Error {
+        var response: HTTPResponse
+        init(_ response: HTTPResponse) { self.response = response }
+    }
+
+    // MARK: - Responses
+
+    static let hlsType = "application/vnd.apple.mpegurl"
+    static let dashType = "application/dash+xml"
+    static let smoothType = "application/vnd.ms-sstr+xml"
+    static let transportStreamType = "video/mp2t"
+
+    private func mp4Type(_ kind: MediaKind) -> String { kind == .audio ? "audio/mp4" : "video/mp4" }
+
+    private func unknownTrack(_ trackName: String, _ bitrate: Int, _ source: any MediaSource) -> HTTPResponse {
+        .error(status: 404, message: "no track '\(trackName)' at QualityLevels(\(bitrate)) in \(source.sourceDescription)")
+    }
+
+    private func packagingFailure(_ error: PackagingError, _ source: any MediaSource) -> HTTPResponse {
+        if error.code == .unsupportedCodec {
+            return .error(status: 400, message: "\(source.sourceDescription): \(error.message)")
+        }
+        logger.error("segment packaging failed", metadata: ["source": "\(source.sourceDescription)", "error": "\(error)"])
+        return .error(status: 500, message: "\(source.sourceDescription): \(error.message); see the daemon's log")
+    }
+
+    private func manifest(_ text: String, type: String, live: Bool) -> HTTPResponse {
         var headers = HTTPHeaders()
-        headers.set(name: "Content-Type", value: hls ? "application/vnd.apple.mpegurl" : "application/dash+xml")
+        headers.set(name: "Content-Type", value: type)
         headers.set(name: "Cache-Control", value: "public, max-age=\(live ? Self.liveManifestMaxAge : Self.onDemandManifestMaxAge)")
         return HTTPResponse(status: 200, headers: headers, body: .bytes(Array(text.utf8)))
     }
 
-    private func segment(_ bytes: [UInt8], kind: MediaKind, maxAge: Int) -> HTTPResponse {
+    private func segment(_ bytes: [UInt8], type: String, maxAge: Int) -> HTTPResponse {
         var headers = HTTPHeaders()
-        headers.set(name: "Content-Type", value: kind == .audio ? "audio/mp4" : "video/mp4")
+        headers.set(name: "Content-Type", value: type)
         headers.set(name: "Cache-Control", value: "public, max-age=\(maxAge)")
         return HTTPResponse(status: 200, headers: headers, body: .bytes(bytes))
     }

@@ -1,4 +1,5 @@
-// DASH MPDs (ISO/IEC 23009-1) for CMAF segments, in the shape the service produced for `format=mpd-time-cmaf`.
+// DASH MPDs (ISO/IEC 23009-1) in the shapes the service produced for `format=mpd-time-cmaf` (CMAF profile) and
+// `format=mpd-time-csf` (the legacy "Common Streaming Format" profile); both address the same CMAF fragments.
 
 #if canImport(FoundationEssentials)
 import FoundationEssentials
@@ -11,11 +12,19 @@ import Media
 ///
 /// Live media time counts from the Unix epoch, so a live MPD has `availabilityStartTime="1970-01-01T00:00:00Z"`,
 /// one Period starting at 0, and absolute `S@t` values: a segment's media time is its wall-clock time.
-/// Each Representation has its own `SegmentTemplate`, because the track name is part of the segment URL.
-/// The URIs follow `options.format`; the legacy CSF adaptation-set shape (`mpd-time-csf`) is not modelled.
+/// The URIs follow `options.format`.
+///
+/// - `mpd-time-cmaf`: profiles live + CMAF; each Representation has its own `SegmentTemplate`, because the track
+///   name is part of the segment URL.
+/// - `mpd-time-csf`: the DASH live profile only (`urn:mpeg:dash:profile:isoff-live:2011`) and AMS's CSF adaptation
+///   sets (`group`, `profiles="ccff"`, `bitstreamSwitching="false"`, representation ids `<trackID>_V_<name>_1`). When
+///   every representation of a set shares its track name and timeline (the usual ladder: one name, several
+///   `QualityLevels`), one `SegmentTemplate` at the adaptation set serves them all through `$Bandwidth$`.
 public enum DASHBuilder {
-    /// The `profiles` attribute: DASH live profile plus CMAF.
+    /// The `profiles` attribute of `mpd-time-cmaf`: DASH live profile plus CMAF.
     public static let profiles = "urn:mpeg:dash:profile:isoff-live:2011,urn:mpeg:dash:profile:cmaf:2019"
+    /// The `profiles` attribute of `mpd-time-csf`: the DASH ISO BMFF live profile.
+    public static let csfProfiles = "urn:mpeg:dash:profile:isoff-live:2011"
 
     /// One `<S>` of a `SegmentTimeline`: `t` only where it cannot be inferred, `r` extra repeats of `d`.
     struct TimelineRun: Hashable {
@@ -26,7 +35,7 @@ public enum DASHBuilder {
 
     // MARK: - MPD
 
-    /// The MPD served at `…/<name>.ism/manifest(format=mpd-time-cmaf…)`.
+    /// The MPD served at `…/<name>.ism/manifest(format=mpd-time-cmaf…)` or `…(format=mpd-time-csf…)`.
     ///
     /// - Parameters:
     ///   - now: the clock, for `publishTime` (and the `direct` UTCTiming value when no URL is given).
@@ -63,6 +72,7 @@ public enum DASHBuilder {
             ? ManifestText.duration(ticks: longestMilliseconds, timescale: 1000)
             : ManifestText.duration(seconds: nominal)
 
+        let profiles = options.format == .dashCSF ? Self.csfProfiles : Self.profiles
         var mpd = ["xmlns=\"urn:mpeg:dash:schema:mpd:2011\"", "profiles=\"\(profiles)\""]
         if live {
             mpd += [
@@ -133,8 +143,10 @@ public enum DASHBuilder {
                                       presentationTimeOffset: (UInt32) -> Int64?) -> [String] {
         guard let first = timelines.first?.track else { return [] }
         let isVideo = first.kind == .video
-        var attributes = ["id=\"\(id)\"", "contentType=\"\(first.kind.rawValue)\"",
-                          "mimeType=\"\(isVideo ? "video/mp4" : "audio/mp4")\""]
+        let csf = options.format == .dashCSF
+        var attributes = ["id=\"\(id)\""]
+        if csf { attributes += ["group=\"\(id)\"", "profiles=\"ccff\"", "bitstreamSwitching=\"false\""] }
+        attributes += ["contentType=\"\(first.kind.rawValue)\"", "mimeType=\"\(isVideo ? "video/mp4" : "audio/mp4")\""]
         if !isVideo, let language = first.knownLanguage {
             attributes.append("lang=\"\(ManifestText.xmlAttribute(language))\"")
         }
@@ -149,24 +161,35 @@ public enum DASHBuilder {
             }
         }
         var lines = ["    <AdaptationSet " + attributes.joined(separator: " ") + ">"]
+        // One template for the whole set when the URL differs only by $Bandwidth$ and the timelines agree.
+        let shared = csf && timelines.allSatisfy {
+            $0.track.name == first.name && $0.track.timescale == first.timescale && $0.segments == timelines[0].segments
+        }
+        if shared {
+            lines += segmentTemplate(timelines[0], options: options,
+                                     presentationTimeOffset: presentationTimeOffset(first.timescale), indent: "      ")
+        }
         // Highest bitrate first, as in the HLS multivariant playlist.
         let ordered = timelines.enumerated().sorted {
             $0.element.track.bitrate != $1.element.track.bitrate
                 ? $0.element.track.bitrate > $1.element.track.bitrate : $0.offset < $1.offset
         }.map(\.element)
         for timeline in ordered {
-            lines += representation(timeline, options: options,
+            lines += representation(timeline, options: options, withTemplate: !shared,
                                     presentationTimeOffset: presentationTimeOffset(timeline.track.timescale))
         }
         lines.append("    </AdaptationSet>")
         return lines
     }
 
-    private static func representation(_ timeline: TrackTimeline, options: ManifestOptions,
+    private static func representation(_ timeline: TrackTimeline, options: ManifestOptions, withTemplate: Bool,
                                        presentationTimeOffset: Int64?) -> [String] {
         let track = timeline.track
-        // The id must not contain white space; the URL-encoded name is unique and has none.
-        var attributes = ["id=\"\(ManifestText.xmlAttribute(OriginPaths.encode(track.name)))\"",
+        // The id must not contain white space; the URL-encoded name is unique and has none. CSF ids follow AMS:
+        // `<n>_<V|A>_<track name>_1`, with the track id as `n` so that renditions sharing a name stay distinct.
+        let encodedName = OriginPaths.encode(track.name)
+        let id = options.format == .dashCSF ? "\(track.trackID)_\(track.kind == .video ? "V" : "A")_\(encodedName)_1" : encodedName
+        var attributes = ["id=\"\(ManifestText.xmlAttribute(id))\"",
                           "bandwidth=\"\(track.bitrate)\"",
                           "codecs=\"\(ManifestText.xmlAttribute(track.codec.codecString))\""]
         if let size = track.pictureSize {
@@ -176,26 +199,35 @@ public enum DASHBuilder {
         if let rate = track.frameRate { attributes.append("frameRate=\"\(frameRate(rate))\"") }
         if let sampleRate = track.sampleRate { attributes.append("audioSamplingRate=\"\(sampleRate)\"") }
 
-        var lines = ["      <Representation " + attributes.joined(separator: " ") + ">"]
+        var children: [String] = []
         if let channels = track.channelCount {
-            lines.append("        <AudioChannelConfiguration schemeIdUri=\"urn:mpeg:dash:23003:3:audio_channel_configuration:2011\" value=\"\(channels)\"/>")
+            children.append("        <AudioChannelConfiguration schemeIdUri=\"urn:mpeg:dash:23003:3:audio_channel_configuration:2011\" value=\"\(channels)\"/>")
         }
+        if withTemplate {
+            children += segmentTemplate(timeline, options: options, presentationTimeOffset: presentationTimeOffset, indent: "        ")
+        }
+        guard !children.isEmpty else { return ["      <Representation " + attributes.joined(separator: " ") + "/>"] }
+        return ["      <Representation " + attributes.joined(separator: " ") + ">"] + children + ["      </Representation>"]
+    }
+
+    private static func segmentTemplate(_ timeline: TrackTimeline, options: ManifestOptions, presentationTimeOffset: Int64?,
+                                        indent: String) -> [String] {
+        let track = timeline.track
         var template = ["timescale=\"\(track.timescale)\""]
         if let presentationTimeOffset { template.append("presentationTimeOffset=\"\(presentationTimeOffset)\"") }
         template.append("media=\"\(ManifestText.xmlAttribute(OriginPaths.fragmentTemplate(track: track.name, options: options)))\"")
         template.append("initialization=\"\(ManifestText.xmlAttribute(OriginPaths.initSegmentTemplate(track: track.name, options: options)))\"")
-        lines.append("        <SegmentTemplate " + template.joined(separator: " ") + ">")
-        lines.append("          <SegmentTimeline>")
+        var lines = [indent + "<SegmentTemplate " + template.joined(separator: " ") + ">"]
+        lines.append(indent + "  <SegmentTimeline>")
         for run in segmentTimeline(timeline.segments) {
             var s: [String] = []
             if let t = run.t { s.append("t=\"\(t)\"") }
             s.append("d=\"\(run.d)\"")
             if run.r > 0 { s.append("r=\"\(run.r)\"") }
-            lines.append("            <S " + s.joined(separator: " ") + "/>")
+            lines.append(indent + "    <S " + s.joined(separator: " ") + "/>")
         }
-        lines.append("          </SegmentTimeline>")
-        lines.append("        </SegmentTemplate>")
-        lines.append("      </Representation>")
+        lines.append(indent + "  </SegmentTimeline>")
+        lines.append(indent + "</SegmentTemplate>")
         return lines
     }
 

@@ -1,110 +1,229 @@
-// HLS playlists (RFC 8216) for CMAF segments, in the shape the service produced for `format=m3u8-cmaf`.
+// HLS playlists (RFC 8216) in the shapes the service produced for `format=m3u8-cmaf` (fMP4/CMAF segments, v7),
+// `m3u8-aapl` (MPEG-TS, v4, audio as a separate rendition) and `m3u8-aapl-v3` (MPEG-TS, v3, audio muxed into every
+// video segment).
 
 import Media
 
-/// Builds HLS multivariant and media playlists from a ``Presentation``; pure functions, no I/O.
+/// Builds HLS multivariant, media and I-frame playlists from a ``Presentation``; pure functions, no I/O.
 ///
-/// Both playlists are `#EXT-X-VERSION:7`, the version AMS announced for `m3u8-cmaf`; media playlists need at
-/// least 6 for `#EXT-X-MAP` outside I-frame playlists, so 7 is valid for both. The URIs follow `options.format`;
-/// segment packaging for the MPEG-2 TS formats (`m3u8-aapl`, `m3u8-aapl-v3`) is not modelled here, so callers
-/// should hand this builder `.hlsCMAF` options.
+/// - `m3u8-cmaf`: `#EXT-X-VERSION:7` (media playlists need at least 6 for `#EXT-X-MAP` outside I-frame playlists).
+///   One segment per canonical fragment.
+/// - `m3u8-aapl`: `#EXT-X-VERSION:4`. Video variants carry video-only TS segments; each audio track is an
+///   `#EXT-X-MEDIA` rendition whose segments are audio-only TS (not packed audio: the same muxer, continuity rules and
+///   timestamps for every segment, and every TS client — Safari, hls.js, ExoPlayer, ffmpeg — plays it).
+/// - `m3u8-aapl-v3`: `#EXT-X-VERSION:3`. No renditions: each video variant's segments carry the default (first)
+///   audio track muxed in; the audio-only variant plays the audio track's own audio-only TS segments.
+///
+/// TS segments group `options.fragmentsPerTSSegment` fragments (``TSSegmentation``). Every video variant of the CMAF
+/// and v4 playlists is followed by its `#EXT-X-I-FRAME-STREAM-INF` (one key frame per fragment, `KeyFrames(…)` URIs);
+/// v3 has none, as I-frame playlists need version 4.
 public enum HLSBuilder {
-    /// The version written in every playlist.
+    /// The version of `m3u8-cmaf` playlists.
     public static let version = 7
 
     /// The `GROUP-ID` of the audio renditions.
     static let audioGroup = "audio"
 
+    /// `#EXT-X-VERSION` of a playlist in `format`; I-frame playlists need at least 4.
+    public static func version(for format: OutputFormat, keyframesOnly: Bool = false) -> Int {
+        switch format {
+        case .hlsV3: return keyframesOnly ? 4 : 3
+        case .hlsV4: return 4
+        default: return version
+        }
+    }
+
     // MARK: - Multivariant playlist
 
-    /// The multivariant (master) playlist, served at `…/<name>.ism/manifest(format=m3u8-cmaf…)`.
+    /// The multivariant (master) playlist, served at `…/<name>.ism/manifest(format=m3u8-…)`.
     ///
-    /// Audio tracks become `#EXT-X-MEDIA` renditions (the first is the default); each video track becomes a
-    /// variant, highest bitrate first; an audio-only variant follows unless `options.audioOnly` is false (it is
-    /// kept anyway when there is no video, since the playlist would otherwise offer nothing to play).
+    /// Audio tracks become `#EXT-X-MEDIA` renditions (the first is the default) except in v3; each video track becomes a
+    /// variant, highest bitrate first; an audio-only variant follows unless `options.audioOnly` is false (it is kept
+    /// anyway when there is no video, since the playlist would otherwise offer nothing to play).
     public static func multivariantPlaylist(_ presentation: Presentation, options: ManifestOptions) -> String {
+        let format = options.format
         let tracks = presentation.tracks.map(\.track)
         let audio = tracks.filter { $0.kind == .audio }
         // Highest bitrate first, as AMS listed them; equal bitrates keep presentation order.
         let video = tracks.enumerated().filter { $0.element.kind == .video }
             .sorted { $0.element.bitrate != $1.element.bitrate ? $0.element.bitrate > $1.element.bitrate : $0.offset < $1.offset }
             .map(\.element)
+        let muxed = format == .hlsV3
+        let iFrames = !muxed
+        let transportStream = !format.usesFragmentedMP4
 
-        var lines = ["#EXTM3U", "#EXT-X-VERSION:\(version)", "#EXT-X-INDEPENDENT-SEGMENTS"]
+        var lines = ["#EXTM3U", "#EXT-X-VERSION:\(version(for: format))", "#EXT-X-INDEPENDENT-SEGMENTS"]
 
-        for (index, track) in audio.enumerated() {
-            var attributes = ["TYPE=AUDIO", "GROUP-ID=\"\(audioGroup)\"", "NAME=" + ManifestText.hlsQuoted(track.name)]
-            if let language = track.knownLanguage { attributes.append("LANGUAGE=" + ManifestText.hlsQuoted(language)) }
-            attributes.append("DEFAULT=" + (index == 0 ? "YES" : "NO"))
-            attributes.append("AUTOSELECT=YES")
-            if let channels = track.channelCount { attributes.append("CHANNELS=\"\(channels)\"") }
-            attributes.append("URI=" + ManifestText.hlsQuoted(
-                OriginPaths.mediaPlaylist(bitrate: track.bitrate, track: track.name, options: options)))
-            lines.append("#EXT-X-MEDIA:" + attributes.joined(separator: ","))
+        if !muxed {
+            for (index, track) in audio.enumerated() {
+                var attributes = ["TYPE=AUDIO", "GROUP-ID=\"\(audioGroup)\"", "NAME=" + ManifestText.hlsQuoted(track.name)]
+                if let language = track.knownLanguage { attributes.append("LANGUAGE=" + ManifestText.hlsQuoted(language)) }
+                attributes.append("DEFAULT=" + (index == 0 ? "YES" : "NO"))
+                attributes.append("AUTOSELECT=YES")
+                if let channels = track.channelCount { attributes.append("CHANNELS=\"\(channels)\"") }
+                attributes.append("URI=" + ManifestText.hlsQuoted(
+                    OriginPaths.mediaPlaylist(bitrate: track.bitrate, track: track.name, options: options)))
+                lines.append("#EXT-X-MEDIA:" + attributes.joined(separator: ","))
+            }
         }
 
-        let audioCodecs = unique(audio.map(\.codec.codecString))
-        let defaultAudioBitrate = audio.first?.bitrate ?? 0
-        let peakAudioBitrate = audio.map(\.bitrate).max() ?? 0
+        let defaultAudio = audio.first
+        // Muxed variants carry the default audio only; with renditions any of them may play.
+        let audioCodecs = muxed ? defaultAudio.map { [$0.codec.codecString] } ?? [] : unique(audio.map(\.codec.codecString))
+        let defaultAudioBitrate = defaultAudio?.bitrate ?? 0
+        let peakAudioBitrate = muxed ? defaultAudioBitrate : audio.map(\.bitrate).max() ?? 0
 
         for track in video {
             var attributes = [
-                "BANDWIDTH=\(peakBandwidth(track.bitrate + peakAudioBitrate))",
-                "AVERAGE-BANDWIDTH=\(track.bitrate + defaultAudioBitrate)",
+                "BANDWIDTH=\(peakBandwidth(track.bitrate + peakAudioBitrate, transportStream: transportStream))",
+                "AVERAGE-BANDWIDTH=\(averageBandwidth(track.bitrate + defaultAudioBitrate, transportStream: transportStream))",
             ]
             if let size = track.pictureSize { attributes.append("RESOLUTION=\(size.width)x\(size.height)") }
             attributes.append("CODECS=" + ManifestText.hlsQuoted(([track.codec.codecString] + audioCodecs).joined(separator: ",")))
             if let rate = track.frameRate { attributes.append("FRAME-RATE=" + ManifestText.decimal(rate, places: 3)) }
-            if !audio.isEmpty { attributes.append("AUDIO=\"\(audioGroup)\"") }
+            if !muxed && !audio.isEmpty { attributes.append("AUDIO=\"\(audioGroup)\"") }
             lines.append("#EXT-X-STREAM-INF:" + attributes.joined(separator: ","))
             lines.append(OriginPaths.mediaPlaylist(bitrate: track.bitrate, track: track.name, options: options))
+            if iFrames {
+                // The key frames are at most the whole of the video: its peak bounds theirs.
+                var iFrame = ["BANDWIDTH=\(peakBandwidth(track.bitrate, transportStream: transportStream))"]
+                if let size = track.pictureSize { iFrame.append("RESOLUTION=\(size.width)x\(size.height)") }
+                iFrame.append("CODECS=" + ManifestText.hlsQuoted(track.codec.codecString))
+                iFrame.append("URI=" + ManifestText.hlsQuoted(
+                    OriginPaths.mediaPlaylist(bitrate: track.bitrate, track: track.name, options: options, keyframesOnly: true)))
+                lines.append("#EXT-X-I-FRAME-STREAM-INF:" + iFrame.joined(separator: ","))
+            }
         }
 
-        if let defaultAudio = audio.first, options.audioOnly || video.isEmpty {
-            let attributes = [
-                "BANDWIDTH=\(peakBandwidth(peakAudioBitrate))",
-                "AVERAGE-BANDWIDTH=\(defaultAudioBitrate)",
+        if let defaultAudio, options.audioOnly || video.isEmpty {
+            var attributes = [
+                "BANDWIDTH=\(peakBandwidth(peakAudioBitrate, transportStream: transportStream))",
+                "AVERAGE-BANDWIDTH=\(averageBandwidth(defaultAudioBitrate, transportStream: transportStream))",
                 "CODECS=" + ManifestText.hlsQuoted(audioCodecs.joined(separator: ",")),
-                "AUDIO=\"\(audioGroup)\"",
             ]
+            if !muxed { attributes.append("AUDIO=\"\(audioGroup)\"") }
             lines.append("#EXT-X-STREAM-INF:" + attributes.joined(separator: ","))
             lines.append(OriginPaths.mediaPlaylist(bitrate: defaultAudio.bitrate, track: defaultAudio.name, options: options))
         }
         return lines.joined(separator: "\n") + "\n"
     }
 
-    // MARK: - Media playlist
+    // MARK: - Media playlists
 
-    /// The media playlist of one track, served at `…/QualityLevels(<bitrate>)/Manifest(<track>,format=m3u8-cmaf…)`.
+    /// The media playlist of one track, served at `…/QualityLevels(<bitrate>)/Manifest(<track>,format=m3u8-…)`.
     ///
     /// Live media time counts from the Unix epoch, so every segment gets an `#EXT-X-PROGRAM-DATE-TIME` derived from
     /// its start time. A live track with no segments yet yields a valid playlist with no segments; the origin may
-    /// prefer to answer 404 until the first fragment exists. With `options.keyframesOnly` it is an I-frame playlist
-    /// (`#EXT-X-I-FRAMES-ONLY`) whose URIs are `KeyFrames(…)`: every canonical fragment starts with a key frame.
+    /// prefer to answer 404 until the first fragment exists. With `options.keyframesOnly` it is an I-frame playlist.
     public static func mediaPlaylist(_ presentation: Presentation, track timeline: TrackTimeline,
                                      options: ManifestOptions) -> String {
+        if options.keyframesOnly { return iFramePlaylist(presentation, track: timeline, options: options) }
+        if !options.format.usesFragmentedMP4 { return transportStreamPlaylist(presentation, track: timeline, options: options) }
+
         let track = timeline.track
         let segments = timeline.segments
         let timescale = track.timescale
-
         var lines = ["#EXTM3U", "#EXT-X-VERSION:\(version)", "#EXT-X-TARGETDURATION:\(targetDuration(presentation, timeline))"]
         lines.append("#EXT-X-MEDIA-SEQUENCE:\(segments.first?.sequenceNumber ?? 0)")
         lines.append("#EXT-X-DISCONTINUITY-SEQUENCE:\(timeline.discontinuitySequence)")
         if !presentation.isLive { lines.append("#EXT-X-PLAYLIST-TYPE:VOD") }
-        if options.keyframesOnly { lines.append("#EXT-X-I-FRAMES-ONLY") }
         lines.append("#EXT-X-INDEPENDENT-SEGMENTS")
-        lines.append("#EXT-X-MAP:URI=" + ManifestText.hlsQuoted(OriginPaths.initSegment(track: track.name, options: options) + OriginPaths.hlsSegmentSuffix(for: options.format)))
-
+        lines.append("#EXT-X-MAP:URI=" + ManifestText.hlsQuoted(OriginPaths.initSegment(track: track.name, options: options)
+                                                                  + OriginPaths.hlsSegmentSuffix(for: options.format)))
         for segment in segments {
             if segment.discontinuity { lines.append("#EXT-X-DISCONTINUITY") }
             lines.append("#EXT-X-PROGRAM-DATE-TIME:" + ManifestText.dateTime(ticks: segment.startTime, timescale: timescale))
             lines.append("#EXTINF:" + ManifestText.decimal(ticks: segment.duration, timescale: timescale, places: 6) + ",no-desc")
-            lines.append(options.keyframesOnly
-                ? OriginPaths.keyFrame(track: track.name, time: segment.startTime, options: options)
-                : OriginPaths.fragment(track: track.name, time: segment.startTime, options: options) + OriginPaths.hlsSegmentSuffix(for: options.format))
+            lines.append(OriginPaths.fragment(track: track.name, time: segment.startTime, options: options)
+                         + OriginPaths.hlsSegmentSuffix(for: options.format))
         }
         if !presentation.isLive { lines.append("#EXT-X-ENDLIST") }
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// A TS media playlist: segments from ``tsSegments(_:track:options:)``, no `#EXT-X-MAP`.
+    static func transportStreamPlaylist(_ presentation: Presentation, track timeline: TrackTimeline,
+                                        options: ManifestOptions) -> String {
+        let track = timeline.track
+        let timescale = track.timescale
+        let list = tsSegments(presentation, track: timeline, options: options)
+        let longest = list.segments.map(\.duration).max() ?? 0
+        let nominal = Int64((presentation.nominalFragmentDuration * Double(options.fragmentsPerTSSegment)).rounded())
+        let target = max(1, ManifestText.roundedSeconds(ticks: longest, timescale: timescale), nominal)
+
+        var lines = ["#EXTM3U", "#EXT-X-VERSION:\(version(for: options.format))", "#EXT-X-TARGETDURATION:\(target)"]
+        lines.append("#EXT-X-MEDIA-SEQUENCE:\(list.segments.first?.mediaSequence ?? 0)")
+        lines.append("#EXT-X-DISCONTINUITY-SEQUENCE:\(list.discontinuitySequence)")
+        if !presentation.isLive { lines.append("#EXT-X-PLAYLIST-TYPE:VOD") }
+        lines.append("#EXT-X-INDEPENDENT-SEGMENTS")
+        for segment in list.segments {
+            for _ in 0..<segment.discontinuities { lines.append("#EXT-X-DISCONTINUITY") }
+            lines.append("#EXT-X-PROGRAM-DATE-TIME:" + ManifestText.dateTime(ticks: segment.startTime, timescale: timescale))
+            lines.append("#EXTINF:" + ManifestText.decimal(ticks: segment.duration, timescale: timescale, places: 6) + ",no-desc")
+            lines.append(OriginPaths.fragment(track: track.name, time: segment.startTime, options: options)
+                         + OriginPaths.hlsSegmentSuffix(for: options.format))
+        }
+        if !presentation.isLive { lines.append("#EXT-X-ENDLIST") }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// An I-frame playlist (`#EXT-X-I-FRAMES-ONLY`): the key frame that starts each canonical fragment, as its own
+    /// small segment at `KeyFrames(<track>=<t>,…)`, lasting until the next one.
+    static func iFramePlaylist(_ presentation: Presentation, track timeline: TrackTimeline, options: ManifestOptions) -> String {
+        let track = timeline.track
+        let segments = timeline.segments
+        let timescale = track.timescale
+        let suffix = OriginPaths.hlsSegmentSuffix(for: options.format)
+        var lines = ["#EXTM3U", "#EXT-X-VERSION:\(version(for: options.format, keyframesOnly: true))",
+                     "#EXT-X-TARGETDURATION:\(targetDuration(presentation, timeline))"]
+        lines.append("#EXT-X-MEDIA-SEQUENCE:\(segments.first?.sequenceNumber ?? 0)")
+        lines.append("#EXT-X-DISCONTINUITY-SEQUENCE:\(timeline.discontinuitySequence)")
+        if !presentation.isLive { lines.append("#EXT-X-PLAYLIST-TYPE:VOD") }
+        lines.append("#EXT-X-I-FRAMES-ONLY")
+        lines.append("#EXT-X-INDEPENDENT-SEGMENTS")
+        if options.format.usesFragmentedMP4 {
+            lines.append("#EXT-X-MAP:URI=" + ManifestText.hlsQuoted(OriginPaths.initSegment(track: track.name, options: options) + suffix))
+        }
+        for segment in segments {
+            if segment.discontinuity { lines.append("#EXT-X-DISCONTINUITY") }
+            lines.append("#EXT-X-PROGRAM-DATE-TIME:" + ManifestText.dateTime(ticks: segment.startTime, timescale: timescale))
+            lines.append("#EXTINF:" + ManifestText.decimal(ticks: segment.duration, timescale: timescale, places: 6) + ",no-desc")
+            lines.append(OriginPaths.keyFrame(track: track.name, time: segment.startTime, options: options) + suffix)
+        }
+        if !presentation.isLive { lines.append("#EXT-X-ENDLIST") }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    // MARK: - TS segments
+
+    /// The TS segments of a track exactly as its playlist lists them (the origin serves the same list): grouped by
+    /// ``TSSegmentation``; for v3 video in a live presentation, only segments whose muxed audio has arrived, so that a
+    /// segment's bytes never change once listed (unless the audio is more than three fragments behind: then it has
+    /// stopped, and the video goes on without it).
+    public static func tsSegments(_ presentation: Presentation, track timeline: TrackTimeline,
+                                  options: ManifestOptions) -> TSSegmentList {
+        var list = TSSegmentation.segments(timeline, fragmentsPerSegment: options.fragmentsPerTSSegment,
+                                           isLive: presentation.isLive)
+        if presentation.isLive, let audio = muxedAudio(presentation, for: timeline, options: options),
+           let audioEnd = audio.segments.last?.endTime, let videoEnd = list.segments.last?.endTime {
+            let timescale = Int64(timeline.track.timescale)
+            let end = MediaTime.rescale(audioEnd, from: Int64(audio.track.timescale), to: timescale)
+            // Audio normally closes its fragment just after the video's; far behind, it has stopped (a video-only
+            // reconnect), and waiting would freeze the playlist.
+            let patience = Int64(3 * max(1, presentation.nominalFragmentDuration) * Double(timescale))
+            if videoEnd - end <= patience {
+                while let last = list.segments.last, last.endTime > end { list.segments.removeLast() }
+            }
+        }
+        return list
+    }
+
+    /// The audio muxed into the TS segments of `timeline`: the first audio track with segments, for video in
+    /// `m3u8-aapl-v3`; nil otherwise.
+    public static func muxedAudio(_ presentation: Presentation, for timeline: TrackTimeline,
+                                  options: ManifestOptions) -> TrackTimeline? {
+        guard options.format == .hlsV3, timeline.track.kind == .video else { return nil }
+        return presentation.tracks.first { $0.track.kind == .audio && !$0.segments.isEmpty }
     }
 
     // MARK: - Helpers
@@ -119,9 +238,16 @@ public enum HLSBuilder {
         return max(1, measured, nominal)
     }
 
-    /// Declared bitrates are averages; BANDWIDTH must be the peak, so allow 10 % for VBR peaks and CMAF overhead.
-    static func peakBandwidth(_ average: Int) -> Int {
-        (average * 11 + 9) / 10
+    /// Declared bitrates are averages; BANDWIDTH must be the peak. CMAF: 10 % for VBR peaks and box overhead.
+    /// MPEG-TS: 25 %, for the 4-byte packet headers, PES headers, ADTS headers and the stuffing that keeps continuity
+    /// counters whole (about 10 % on 128 kbit/s audio, 3 % on video).
+    static func peakBandwidth(_ average: Int, transportStream: Bool = false) -> Int {
+        transportStream ? (average * 5 + 3) / 4 : (average * 11 + 9) / 10
+    }
+
+    /// AVERAGE-BANDWIDTH: the declared average, plus the TS overhead for MPEG-TS.
+    static func averageBandwidth(_ average: Int, transportStream: Bool) -> Int {
+        transportStream ? (average * 11 + 9) / 10 : average
     }
 
     private static func unique(_ values: [String]) -> [String] {

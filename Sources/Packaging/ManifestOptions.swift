@@ -12,6 +12,9 @@ public struct ManifestOptions: Sendable, Hashable {
     public var keyframesOnly: Bool
     /// `encryption=` scheme, lower-cased (`cbc`, `cenc`, `cbcs-aapl`, `piff`), or nil for the locator's default.
     public var encryption: String?
+    /// Canonical fragments per HLS MPEG-TS segment. Not a URL option: the live output's `hls.fragmentsPerTsSegment`,
+    /// which the origin takes from what the locator publishes; 1 when unknown.
+    public var fragmentsPerTSSegment: Int
 
     /// Schemes `encryption=` accepts (spec/ams-live.md §10.1, §11).
     public static let encryptionSchemes = ["cbc", "cenc", "cbcs-aapl", "piff"]
@@ -20,11 +23,12 @@ public struct ManifestOptions: Sendable, Hashable {
 
     /// Options with the service defaults: Smooth, no filters, audio-only variant on.
     public init(format: OutputFormat = .smooth, filters: [String] = [], audioOnly: Bool = true,
-                keyframesOnly: Bool = false, encryption: String? = nil) {
+                keyframesOnly: Bool = false, encryption: String? = nil, fragmentsPerTSSegment: Int = 1) {
         self.format = format
         self.filters = filters
         self.audioOnly = audioOnly
         self.keyframesOnly = keyframesOnly
         self.encryption = encryption
+        self.fragmentsPerTSSegment = max(1, fragmentsPerTSSegment)
     }
 }

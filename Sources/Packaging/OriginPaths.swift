@@ -79,6 +79,15 @@ public enum OriginPaths {
         qualityLevels(bandwidthIdentifier) + "/" + initSegment(track: track, options: options)
     }
 
+    /// Smooth `StreamIndex@Url` relative to `<name>.ism/`: `QualityLevels({bitrate})/Fragments(<track>={start time})`.
+    /// No `format=`: both Smooth manifests (`fmp4-v20` too) address the same fragments, so caches share them;
+    /// filters and the encryption scheme are carried as in every other child URI.
+    public static func smoothFragmentTemplate(track: String, options: ManifestOptions) -> String {
+        var plain = options
+        plain.format = .smooth
+        return qualityLevels("{bitrate}") + "/" + call("Fragments", encode(track) + "={start time}", plain)
+    }
+
     /// The absolute path of a request, `/<locatorId>/<name>.ism/…`; `OriginRequest.parse(path:)` gives it back.
     public static func path(for request: OriginRequest) -> String {
         let base = "/" + encode(request.locatorID) + "/" + encode(request.manifestName) + ".ism/"

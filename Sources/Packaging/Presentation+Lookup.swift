@@ -9,4 +9,10 @@ extension Presentation {
         guard let bitrate = resource.bitrate, let name = resource.trackName else { return nil }
         return tracks.first { $0.track.name == name && $0.track.bitrate == bitrate }
     }
+
+    /// The timeline of the track named `name` (case-insensitive, as URLs are matched) at `bitrate`.
+    public func timeline(named name: String, bitrate: Int) -> TrackTimeline? {
+        let lowered = name.lowercased()
+        return tracks.first { $0.track.bitrate == bitrate && $0.track.name.lowercased() == lowered }
+    }
 }

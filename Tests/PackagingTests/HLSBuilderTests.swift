@@ -16,6 +16,7 @@ import Testing
             #EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="audio",NAME="audio",LANGUAGE="eng",DEFAULT=YES,AUTOSELECT=YES,CHANNELS="2",URI="QualityLevels(128000)/Manifest(audio,format=m3u8-cmaf)"
             #EXT-X-STREAM-INF:BANDWIDTH=3440800,AVERAGE-BANDWIDTH=3128000,RESOLUTION=1280x720,CODECS="avc1.64001f,mp4a.40.2",FRAME-RATE=30.000,AUDIO="audio"
             QualityLevels(3000000)/Manifest(video,format=m3u8-cmaf)
+            #EXT-X-I-FRAME-STREAM-INF:BANDWIDTH=3300000,RESOLUTION=1280x720,CODECS="avc1.64001f",URI="QualityLevels(3000000)/Manifest(video,format=m3u8-cmaf,type=keyframes)"
             #EXT-X-STREAM-INF:BANDWIDTH=140800,AVERAGE-BANDWIDTH=128000,CODECS="mp4a.40.2",AUDIO="audio"
             QualityLevels(128000)/Manifest(audio,format=m3u8-cmaf)
 
@@ -35,8 +36,10 @@ import Testing
             #EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="audio",NAME="audio",LANGUAGE="eng",DEFAULT=YES,AUTOSELECT=YES,CHANNELS="2",URI="QualityLevels(128000)/Manifest(audio,format=m3u8-cmaf,filter=mobile;last60)"
             #EXT-X-STREAM-INF:BANDWIDTH=3440800,AVERAGE-BANDWIDTH=3128000,RESOLUTION=1280x720,CODECS="avc1.64001f,mp4a.40.2",FRAME-RATE=30.000,AUDIO="audio"
             QualityLevels(3000000)/Manifest(video,format=m3u8-cmaf,filter=mobile;last60)
+            #EXT-X-I-FRAME-STREAM-INF:BANDWIDTH=3300000,RESOLUTION=1280x720,CODECS="avc1.64001f",URI="QualityLevels(3000000)/Manifest(video,format=m3u8-cmaf,filter=mobile;last60,type=keyframes)"
             #EXT-X-STREAM-INF:BANDWIDTH=1240800,AVERAGE-BANDWIDTH=1128000,RESOLUTION=640x360,CODECS="avc1.4d401e,mp4a.40.2",FRAME-RATE=30.000,AUDIO="audio"
             QualityLevels(1000000)/Manifest(video_360,format=m3u8-cmaf,filter=mobile;last60)
+            #EXT-X-I-FRAME-STREAM-INF:BANDWIDTH=1100000,RESOLUTION=640x360,CODECS="avc1.4d401e",URI="QualityLevels(1000000)/Manifest(video_360,format=m3u8-cmaf,filter=mobile;last60,type=keyframes)"
 
             """)
     }
@@ -145,7 +148,8 @@ import Testing
         let lines = text.split(separator: "\n").map(String.init)
         #expect(lines.contains("#EXT-X-I-FRAMES-ONLY"))
         #expect(lines.filter { $0.hasPrefix("KeyFrames(video=") }.count == 3)
-        #expect(lines.contains("KeyFrames(video=17000000040000000,format=m3u8-cmaf)"))
+        #expect(lines.contains("KeyFrames(video=17000000040000000,format=m3u8-cmaf).mp4"))
+        #expect(lines.contains("#EXT-X-MAP:URI=\"Fragments(video=i,format=m3u8-cmaf).mp4\""))
         #expect(!lines.contains { $0.hasPrefix("Fragments(video=1") })
     }
 
