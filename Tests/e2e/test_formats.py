@@ -45,7 +45,8 @@ def live(tmp_path_factory):
         # A live output archives the push into an asset published by a clear streaming locator.
         assert arm(d, "PUT", "/assets/formats", {}, version="2023-01-01")[0] == 201
         assert arm(d, "PUT", "/liveEvents/default/liveOutputs/formats", {
-            "properties": {"assetName": "formats", "archiveWindowLength": "PT5M", "manifestName": "show"}})[0] == 201
+            "properties": {"assetName": "formats", "archiveWindowLength": "PT5M", "manifestName": "show",
+                           "hls": {"fragmentsPerTsSegment": 2}}})[0] == 201
         code, _, locator = arm(d, "PUT", "/streamingLocators/formats", {
             "properties": {"assetName": "formats", "streamingPolicyName": "Predefined_ClearStreamingOnly"}}, version="2023-01-01")
         assert code == 201, locator
@@ -419,5 +420,9 @@ def test_list_paths_play_while_recording_and_on_demand(live, tmp_path):
             check_listed_path(live.origin + path, protocol, live=False)
     hls = live.origin + listed["Hls"][0]
     _, variants, _, _ = hls_master(hls)
+    # The live output's hls.fragmentsPerTsSegment (2) groups two 2 s fragments per TS segment of its asset.
+    playlist, _, _, _ = hls_media(variants[0][0])
+    durations = [float(line[8:].split(",")[0]) for line in playlist.splitlines() if line.startswith("#EXTINF:")]
+    assert max(durations) > 3.5 and all(d <= 4.1 for d in durations), playlist
     counts = check_ts_playlist(tmp_path, variants[0][0], "vod-v4-video", {"video": 1})
     assert VIDEO_FRAMES - GOP <= counts["video"] <= VIDEO_FRAMES, counts

@@ -69,6 +69,7 @@ extension MediaServices {
             throw .conflict("The asset '\(asset.name)' is already recording live output '\(recording)'; use a new asset for each live output.")
         }
         assets[Self.key(asset.name)]?.notes.manifestName = manifestName
+        assets[Self.key(asset.name)]?.notes.fragmentsPerTsSegment = properties.hls?.fragmentsPerTsSegment.map(Int.init)
         assets[Self.key(asset.name)]?.notes.recordingOutput = "\(event.name)/\(name)"
         events[eventKey]?.outputs[Self.key(name)] = OutputEntry(resource: output)
         await attachOutput(eventKey: eventKey, outputKey: Self.key(name))

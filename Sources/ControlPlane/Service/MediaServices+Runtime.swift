@@ -72,7 +72,7 @@ extension MediaServices: LocatorResolver, IngestResolver {
         guard let archive = await openArchive(Self.key(asset.name)) else {
             return .refused(status: 500, message: "the archive of asset '\(asset.name)' cannot be opened; see the daemon's log")
         }
-        return .source(archive)
+        return .source(archive, fragmentsPerTSSegment: asset.notes.fragmentsPerTsSegment)
     }
 
     // MARK: - Telemetry

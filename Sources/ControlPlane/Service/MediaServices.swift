@@ -111,6 +111,8 @@ public actor MediaServices {
         var directory: String
         /// The live output recording into it now ("event/output"), if any.
         var recordingOutput: String?
+        /// The recording output's `hls.fragmentsPerTsSegment`: CMAF fragments per HLS MPEG-TS segment (nil: 1).
+        var fragmentsPerTsSegment: Int?
     }
 
     struct StoredPolicy: Codable {
