@@ -183,6 +183,13 @@ public final class EventLoop: @unchecked Sendable {
         executor.releaseCurrentThread()
     }
 
+    /// How many handles the loop knows now, closing or not, the loop's own wake-up handle included (loop thread
+    /// only): a component that stopped must bring this back to where it was.
+    public var handleCount: Int {
+        preconditionInLoopThread("EventLoop.handleCount")
+        return openHandles().count
+    }
+
     /// Every handle the loop still knows, closing or not.
     private func openHandles() -> [UnsafeMutablePointer<uv_handle_t>] {
         var handles: [UnsafeMutablePointer<uv_handle_t>] = []

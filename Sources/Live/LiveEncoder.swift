@@ -170,15 +170,21 @@ final class LiveEncoder: @unchecked Sendable {
         renditions = [:]
         needKeyframe = true
         let child: ChildProcess
+        // The pipes are closed by the child's own callbacks (stdin at exit, stdout at end of file), so they close even
+        // when this encoder is gone by then (the event stopped and its channel was released).
+        let exited = ExitHandle()
         do {
             child = try ChildProcess.spawn(loop: loop, executable: launcher.executable, arguments: launcher.arguments,
                                            stdin: true, stdout: true, stderr: false) { [weak self] status, signal in
+                exited.child?.stdinPipe?.close()
+                exited.child = nil
                 self?.workerExited(status: status, signal: signal)
             }
         } catch {
             fail("cannot start the encode worker \(launcher.executable): \(error)")
             return
         }
+        exited.child = child
         worker = child
         workerStarted = .now
         lastHeartbeat = .now
@@ -186,10 +192,11 @@ final class LiveEncoder: @unchecked Sendable {
         // A replacement stays "restarting" until its first heartbeat proves it alive.
         status.state = status.restarts > 0 ? .restarting : .starting
         logger.info("encode worker started", metadata: ["pid": "\(child.pid)"])
-        child.stdoutPipe?.startReading(onRead: { [weak self, weak child] bytes in
+        let stdout = child.stdoutPipe
+        stdout?.startReading(onRead: { [weak self, weak child] bytes in
             guard let self, let child, child === self.worker else { return }
             self.received(bytes)
-        }, onEnd: { _ in })
+        }, onEnd: { _ in stdout?.close() })
         send(.start(job))
         for kind in [MediaKind.video, .audio] {
             if let record = inputConfigurations[kind] { send(.inputConfiguration(kind: kind, record: record)) }
@@ -367,8 +374,6 @@ final class LiveEncoder: @unchecked Sendable {
     private var pendingFailure: String?
 
     private func workerExited(status exitStatus: Int64, signal: Int32) {
-        worker?.stdinPipe?.close()
-        worker?.stdoutPipe?.close()
         worker = nil
         status.workerPID = 0
         endRenditionSessions()
@@ -430,6 +435,11 @@ final class LiveEncoder: @unchecked Sendable {
         default: return .info
         }
     }
+}
+
+/// Lets a child's exit callback reach the child it belongs to (it is created before the spawn returns it).
+private final class ExitHandle: @unchecked Sendable {
+    var child: ChildProcess?
 }
 
 private extension Duration {

@@ -65,3 +65,22 @@ private func supervise(executable: String, arguments: [String], for duration: Du
     let plain = try #require(try await supervise(executable: "/bin/false", arguments: [], for: .milliseconds(600), job: gpuJob).status)
     #expect(!plain.isFallback && plain.backend.hasPrefix("h264_vaapi"))
 }
+
+@Test func anEventStoppedAndReleasedWhileItsWorkerRunsLeavesNothingOpen() async throws {
+    let loop = try EventLoop(name: "encoder-release-test")
+    let before = try await loop.submit { loop.handleCount }
+    var channel: LiveChannel? = LiveChannel(name: "news", executor: loop.unownedExecutor, logger: quietLogger)
+    let launcher = EncodeWorkerLauncher(executable: "/bin/sleep", arguments: ["30"])
+    await channel?.startEncoding(loop: loop, job: job, launcher: launcher, backendReason: "test", isFallback: false)
+    try await Task.sleep(for: .milliseconds(200))
+    await channel?.stopEncoding()
+    channel = nil   // as MediaServices does when the event stops: the worker's exit arrives after this
+    // The killed worker's process handle, its two pipes and both timers are gone without anyone left to close them.
+    var after = -1
+    for _ in 0..<50 where after != before {
+        try await Task.sleep(for: .milliseconds(20))
+        after = try await loop.submit { loop.handleCount }
+    }
+    #expect(after == before, "handles before: \(before), after: \(after)")
+    try await loop.shutdownGracefully()
+}
