@@ -365,6 +365,7 @@ extension LiveEventStreamEvent {
         case .chunkDropped: type = .chunkDropped
         case .discontinuity: type = .discontinuity
         case .invalidConnection: type = .invalidConnection
+        case .unalignedKeyFrames: type = .unalignedKeyFrames
         }
         let level = LiveEventStreamEventLevel(rawValue: event.level.rawValue) ?? .information
         var data = LiveEventStreamEventData()

@@ -75,6 +75,22 @@ public struct ChannelTelemetry: Sendable {
                                          resultCode: "EDGELIVE_ENCODER_WORKER_FAILED", resultMessage: message))
     }
 
+    /// A quality's fragment starts where another quality has no keyframe (UnalignedKeyFrames): players cannot
+    /// switch between them there.
+    public mutating func unalignedKeyFrames(_ key: TrackKey, trackID: UInt32?, bitrate: Int?, start: Int64, other: TrackKey,
+                                            otherStart: Int64, now: Int64) {
+        var event = ChannelStreamEvent(kind: .unalignedKeyFrames, time: now, level: .warning, streamName: key.stream,
+                                       resultCode: "MPE_INGEST_KEYFRAMES_UNALIGNED",
+                                       resultMessage: "stream '\(key.stream)' starts a GOP at \(start) where stream '\(other.stream)' has its nearest at \(otherStart) (10 MHz ticks); set every quality's encoder to the same keyframe interval with scene-cut keyframes off")
+        event.trackName = key.kind.rawValue
+        event.trackID = trackID
+        event.mediaType = key.kind
+        event.bitrate = bitrate
+        event.mediaTimestamp = start
+        event.timescale = MediaTime.ticksPerSecond
+        events.append(event)
+    }
+
     /// An encoder was refused (InvalidConnection): unknown stream key, address not allowed, event not running.
     public mutating func invalidConnection(code: String, reason: String, streamName: String?, remoteAddress: String?,
                                            remotePort: Int?, now: Int64) {
@@ -315,6 +331,7 @@ public struct ChannelStreamEvent: Sendable, Hashable {
     public enum Kind: String, Sendable, Hashable, CaseIterable {
         case beginIngest = "BeginIngest", endIngest = "EndIngest", firstChunkReceived = "FirstChunkReceived"
         case chunkDropped = "ChunkDropped", discontinuity = "Discontinuity", invalidConnection = "InvalidConnection"
+        case unalignedKeyFrames = "UnalignedKeyFrames"
     }
     public enum Level: String, Sendable, Hashable, CaseIterable {
         case critical = "Critical", error = "Error", warning = "Warning", information = "Information"

@@ -29,6 +29,13 @@ public actor LiveChannel: MediaSource {
     private var nominalFragmentDuration: Double = 0
     public private(set) var stats = ChannelStats()
     private var ingestTelemetry = ChannelTelemetry()
+    /// Tracks that repeat a published one (the same audio in every quality of a multi-bitrate push).
+    private var redundantTracks: Set<TrackKey> = []
+    /// Whether the qualities' fragments (GOPs) start together.
+    private var alignment = KeyframeAlignment()
+    /// When each video track last reported unaligned keyframes (wall ticks), so a misconfigured encoder yields one
+    /// event and log line every 30 s, not one per fragment.
+    private var lastUnalignedReport: [TrackKey: Int64] = [:]
     /// The live encoder of an encoding event: the contribution goes to it, its ladder comes back as renditions.
     private var encoder: LiveEncoder?
     /// Archive writers, called in registration order as each fragment closes.
@@ -170,6 +177,7 @@ public actor LiveChannel: MediaSource {
             case let .discontinuity(stream, previousEnd, newStart, reason):
                 stats.discontinuities += 1
                 ingestTelemetry.discontinuity(stream: stream, previousEnd: previousEnd, newStart: newStart, now: clock())
+                alignment.forget(TrackKey(stream: stream, kind: .video))
                 logger.notice("timeline discontinuity", metadata: [
                     "stream": "\(stream)", "reason": "\(reason)",
                     "gap_ms": "\((newStart - previousEnd) / 10_000)"])
@@ -187,8 +195,15 @@ public actor LiveChannel: MediaSource {
         if let known = window.info(for: key) {
             info = known
         } else {
-            guard let codec = pipeline.codec(for: key) else { return }
+            guard let codec = pipeline.codec(for: key), !redundantTracks.contains(key) else { return }
             info = makeTrackInfo(key: key, codec: codec, firstFragment: fragment)
+            if let existing = window.key(trackName: info.name, bitrate: info.bitrate), existing != key {
+                // Multi-bitrate encoders send the same audio with every quality: one copy is the track, the
+                // others would only duplicate it under the same URL.
+                redundantTracks.insert(key)
+                logger.info("redundant track not published", metadata: ["track": "\(key)", "same_as": "\(existing)"])
+                return
+            }
             window.setTrack(key, info: info, initSegment: CMAFWriter.initSegment(for: info))
             ingestTelemetry.publishTrack(key, trackID: info.trackID, bitrate: info.bitrate)
             logger.info("track published", metadata: ["track": "\(key)", "name": "\(info.name)", "bitrate": "\(info.bitrate)"])
@@ -202,6 +217,7 @@ public actor LiveChannel: MediaSource {
         }
         if key.kind == .video {
             nominalFragmentDuration = max(nominalFragmentDuration, Double(fragment.segment.duration) / Double(MediaTime.ticksPerSecond))
+            checkAlignment(key, info: info, segment: fragment.segment)
         }
         stats.fragmentsOut += 1
         ingestTelemetry.fragmentStored(key, segment: fragment.segment, now: clock())
@@ -216,6 +232,19 @@ public actor LiveChannel: MediaSource {
                 "track": "\(key)", "sequence": "\(fragment.segment.sequenceNumber)",
                 "ingest_to_list_us": "\(latency / 10)"])
         }
+    }
+
+    private func checkAlignment(_ key: TrackKey, info: TrackInfo, segment: TimelineSegment) {
+        if segment.discontinuity { alignment.forget(key) }
+        guard let miss = alignment.fragmentClosed(key, start: segment.startTime, end: segment.endTime).first else { return }
+        let now = clock()
+        if let last = lastUnalignedReport[key], now - last < 30 * MediaTime.ticksPerSecond { return }
+        lastUnalignedReport[key] = now
+        ingestTelemetry.unalignedKeyFrames(key, trackID: info.trackID, bitrate: info.bitrate, start: segment.startTime,
+                                           other: miss.track, otherStart: miss.nearest, now: now)
+        logger.warning("qualities have unaligned keyframes; players cannot switch between them cleanly", metadata: [
+            "stream": "\(key.stream)", "other_stream": "\(miss.track.stream)",
+            "offset_ms": "\((segment.startTime - miss.nearest) / 10_000)"])
     }
 
     private func makeTrackInfo(key: TrackKey, codec: CodecConfiguration, firstFragment: ClosedFragment) -> TrackInfo {
