@@ -152,6 +152,9 @@ def test_default720p_ladder_from_one_contribution(daemon, tmp_path, tmp_path_fac
     assert code == 200, status
     reasons = " ".join(status["value"][0].get("healthDescriptions") or [])
     assert "libx264" in reasons and "fell back to software" in reasons, status
+    # The daemon's own alignment check agrees: the rungs' GOPs start together.
+    code, _, events = arm(daemon, "POST", "/liveEvents/ladder/getStreamEvents")
+    assert code == 200 and not [e for e in events["value"] if e["eventType"] == "StreamEvent/UnalignedKeyFrames"], events
 
 
 def test_1080p60_input_gives_30fps_rungs_and_360p_input_drops_higher_rungs(daemon, tmp_path, tmp_path_factory):

@@ -15,8 +15,10 @@ def push_qualities(ingest_base, gops):
     graph = f"[0:v]split={n}" + "".join(f"[s{i}]" for i in range(n)) + ";" + ";".join(
         f"[s{i}]scale={size.replace('x', ':')}[v{i}]" for i, (size, _) in enumerate(QUALITIES))
     cmd = ["ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin", "-re",
-           "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=30", "-f", "lavfi", "-i", "sine=frequency=1000:sample_rate=48000",
-           "-t", str(SECONDS), "-filter_complex", graph]
+           # Durations on the inputs: an output -t would end only the first of the three outputs.
+           "-t", str(SECONDS), "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=30",
+           "-t", str(SECONDS), "-f", "lavfi", "-i", "sine=frequency=1000:sample_rate=48000",
+           "-filter_complex", graph]
     for i, ((_, rate), gop) in enumerate(zip(QUALITIES, gops)):
         cmd += ["-map", f"[v{i}]", "-map", "1:a", "-c:v", "libx264", "-preset", "veryfast", "-g", str(gop),
                 "-keyint_min", str(gop), "-sc_threshold", "0", "-b:v", rate, "-c:a", "aac", "-b:a", "128k",
