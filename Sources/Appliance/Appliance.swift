@@ -54,7 +54,10 @@ public enum Appliance {
         controlConfiguration.liveEncoding = liveEncoding
         let services = MediaServices(loop: loop, store: store, configuration: controlConfiguration, logger: logger)
 
-        let origin = HTTPServer(loop: loop, responder: OriginResponder(resolver: services, logger: logger),
+        // The origin's port also takes Smooth (fMP4) ingest POSTs: the URL the API renders for FragmentedMP4 events.
+        let smoothIngest = SmoothIngestServer(loop: loop, resolver: services, logger: logger)
+        let origin = HTTPServer(loop: loop, responder: SmoothIngestResponder(server: smoothIngest,
+                                                                             fallback: OriginResponder(resolver: services, logger: logger)),
                                 configuration: .init(host: configuration.listenHost, port: configuration.httpPort))
         let rtmp = RTMPIngestServer(loop: loop, resolver: services, logger: logger)
         let api = HTTPServer(loop: loop, responder: ControlAPI(services: services, token: token, logger: logger),

@@ -1,0 +1,136 @@
+"""Smooth Streaming (fragmented MP4) ingest end to end: ffmpeg's ismv muxer POSTs chunked fMP4 to a pass-through
+FragmentedMP4 live event; its preview plays as HLS-CMAF and DASH with every frame decoding."""
+import http.client
+import subprocess
+import time
+
+from conftest import arm, download_track, hls_media_playlists, http_status, parse_media_playlist, count_frames_file, \
+    probe_url_frames
+from test_passthrough import assert_contiguous, mpd_tracks
+
+ALLOW_ALL = {"ip": {"allow": [{"name": "all", "address": "0.0.0.0", "subnetPrefixLength": 0}]}}
+PUSH_SECONDS = 10
+FPS = 30
+GOP = 60
+VIDEO_FRAMES = PUSH_SECONDS * FPS
+AUDIO_FRAMES = PUSH_SECONDS * 48000 // 1024
+
+
+def smooth_event(daemon, name, encoding=None):
+    body = {"location": "local", "properties": {
+        "input": {"streamingProtocol": "FragmentedMP4", "accessControl": ALLOW_ALL},
+        "preview": {"accessControl": ALLOW_ALL}}}
+    if encoding:
+        body["properties"]["encoding"] = {"encodingType": encoding}
+    return arm(daemon, "PUT", f"/liveEvents/{name}?autoStart=true", body)
+
+
+def ismv_push_cmd(url, seconds):
+    return ["ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin", "-re",
+            "-f", "lavfi", "-i", f"testsrc2=size=640x360:rate={FPS}",
+            "-f", "lavfi", "-i", "sine=frequency=1000:sample_rate=48000",
+            "-t", str(seconds), "-map", "0:v", "-map", "1:a",
+            "-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p",
+            "-g", str(GOP), "-keyint_min", str(GOP), "-sc_threshold", "0", "-b:v", "1M",
+            "-c:a", "aac", "-b:a", "128k", "-ac", "2",
+            "-f", "ismv", "-movflags", "isml+frag_keyframe", url]
+
+
+def post(daemon, path, body=b"", chunked=False):
+    conn = http.client.HTTPConnection("127.0.0.1", daemon.http_port, timeout=30)
+    try:
+        if chunked:
+            conn.putrequest("POST", path)
+            conn.putheader("Transfer-Encoding", "chunked")
+            conn.endheaders()
+            for i in range(0, len(body), 1000):
+                part = body[i:i + 1000]
+                conn.send(b"%x\r\n%s\r\n" % (len(part), part))
+            conn.send(b"0\r\n\r\n")
+        else:
+            conn.request("POST", path, body=body)
+        r = conn.getresponse()
+        return r.status, r.read().decode(errors="replace")
+    finally:
+        conn.close()
+
+
+def test_ffmpeg_ismv_push_plays_as_hls_and_dash(daemon, tmp_path):
+    code, _, ev = smooth_event(daemon, "smooth")
+    assert code == 201, ev
+    ingest = ev["properties"]["input"]["endpoints"][0]["url"]
+    assert ingest.endswith("/ingest.isml"), ingest
+    path = ingest.split(str(daemon.http_port), 1)[1]
+    preview = ev["properties"]["preview"]["endpoints"][0]["url"]
+    # An encoder's probe: an empty POST.
+    assert post(daemon, path + "/Streams(video)")[0] == 200
+
+    r = subprocess.run(ismv_push_cmd(ingest + "/Streams(video)", PUSH_SECONDS), capture_output=True, text=True,
+                       timeout=PUSH_SECONDS + 90)
+    assert r.returncode == 0, r.stderr
+    time.sleep(1)
+    log = daemon.read_log()
+    assert "Smooth session ended by the encoder" in log, log[-3000:]
+
+    hls = hls_media_playlists(preview + "(format=m3u8-cmaf)")
+    assert sorted(k for _, k in hls) == ["audio", "video"], hls
+    for url, kind in hls:
+        init, segs, text = parse_media_playlist(url)
+        assert init and segs, text
+        frames, pts = count_frames_file(download_track(init, [s for s, _, _ in segs], str(tmp_path / f"hls-{kind}.mp4")))
+        if kind == "video":
+            assert VIDEO_FRAMES - GOP <= frames <= VIDEO_FRAMES, frames
+            assert_contiguous(sorted(pts), 1 / FPS, "HLS video")
+        else:
+            assert AUDIO_FRAMES - 96 <= frames <= AUDIO_FRAMES + 2, frames
+            assert_contiguous(pts, 1024 / 48000, "HLS audio")
+
+    dash = mpd_tracks(preview + "(format=mpd-time-cmaf)")
+    assert sorted(t["kind"] for t in dash) == ["audio", "video"]
+    for t in dash:
+        frames, _ = count_frames_file(download_track(t["init"], t["segments"], str(tmp_path / f"dash-{t['kind']}.mp4")))
+        if t["kind"] == "video":
+            assert VIDEO_FRAMES - GOP <= frames <= VIDEO_FRAMES, frames
+        else:
+            assert AUDIO_FRAMES - 96 <= frames <= AUDIO_FRAMES + 2, frames
+
+    # A real player on the live DASH URL decodes every frame.
+    played = probe_url_frames(preview + "(format=mpd-time-cmaf)")
+    assert played.get("video", 0) >= VIDEO_FRAMES - GOP, played
+    assert played.get("audio", 0) >= AUDIO_FRAMES - 96, played
+
+
+def test_encoding_events_refuse_fragmented_mp4(daemon):
+    code, _, ev = smooth_event(daemon, "enc", encoding="Standard")
+    assert code == 400 and ev["error"]["code"] == "NotSupported", ev
+    assert "pass-through" in ev["error"]["message"] and "RTMP" in ev["error"]["message"], ev
+
+
+def test_wrong_token_and_malformed_body_are_refused_and_the_daemon_keeps_serving(daemon, tmp_path):
+    code, _, ev = smooth_event(daemon, "smooth2")
+    assert code == 201, ev
+    ingest = ev["properties"]["input"]["endpoints"][0]["url"]
+    path = ingest.split(str(daemon.http_port), 1)[1]
+
+    status, text = post(daemon, "/0123456789abcdef0123456789abcdef/ingest.isml/Streams(video)", b"\0\0\0\x10ftypiso6\0\0\0\0")
+    assert status == 404 and "MPE_RTMP_APPID_AUTH_FAILURE" in text, (status, text)
+    assert "Smooth encoder refused" in daemon.read_log()
+
+    # ffmpeg pushing with a wrong token is answered 404 at once (ffmpeg itself ignores the answer to a POST): the
+    # refusal is logged and nothing reaches the event.
+    subprocess.run(ismv_push_cmd("http://127.0.0.1:%d/nope/ingest.isml/Streams(video)" % daemon.http_port, 2),
+                   capture_output=True, text=True, timeout=60)
+    assert "no live event has the access token 'nope'" in daemon.read_log()
+
+    for chunked in (False, True):
+        status, text = post(daemon, path + "/Streams(video)", b"\0\0\0\x10ftypiso6\0\0\0\0" + b"garbage bytes, not a box" * 50,
+                            chunked=chunked)
+        assert status == 400 and "MPE_INGEST_PROTOCOL_ERROR" in text, (status, text)
+    assert "malformed fragmented MP4" in daemon.read_log()
+
+    # Still serving: the API, the origin and a good push.
+    assert arm(daemon, "GET", "/liveEvents/smooth2")[0] == 200
+    r = subprocess.run(ismv_push_cmd(ingest + "/Streams(video)", 4), capture_output=True, text=True, timeout=90)
+    assert r.returncode == 0, r.stderr
+    preview = ev["properties"]["preview"]["endpoints"][0]["url"]
+    assert http_status(preview + "(format=m3u8-cmaf)")[0] == 200
