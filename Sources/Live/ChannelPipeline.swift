@@ -53,6 +53,11 @@ public struct ChannelPipeline: Sendable {
     public private(set) var timelineEnd: Int64 = 0
     /// Shared ms → tick offset while at least one session is live, so qualities stay aligned.
     private var channelOffset: Int64?
+    /// The offset each stream's last session ended with: a session whose timestamps continue where the last one
+    /// stopped (a Smooth encoder reconnecting with absolute times) resumes on it, with no discontinuity.
+    private var endedSessionOffsets: [String: Int64] = [:]
+    /// How far a resumed session's first frame may lie from where its track stopped and still count as continuing.
+    static let continuationTolerance: Int64 = MediaTime.ticksPerSecond
 
     public init(configuration: ChannelConfiguration = .init()) {
         self.configuration = configuration
@@ -70,7 +75,8 @@ public struct ChannelPipeline: Sendable {
 
     /// The encoder of `stream` went away: flush what it sent.
     public mutating func endSession(stream: String) -> [PipelineEvent] {
-        guard sessions.removeValue(forKey: stream) != nil else { return [] }
+        guard let ended = sessions.removeValue(forKey: stream) else { return [] }
+        if let offset = ended.offset { endedSessionOffsets[stream] = offset }
         var events: [PipelineEvent] = []
         for kind in [MediaKind.video, .audio, .text] {
             let key = TrackKey(stream: stream, kind: kind)
@@ -117,7 +123,13 @@ public struct ChannelPipeline: Sendable {
         // Anchor the session's timestamps on the channel timeline.
         if sessions[stream]?.offset == nil {
             let offset: Int64
-            if let shared = channelOffset {
+            if let previous = endedSessionOffsets[stream], let expected = state.expectedNextDecodeTime,
+               abs(previous + dtsTicks - expected) <= Self.continuationTolerance,
+               channelOffset == nil || channelOffset == previous {
+                // The encoder's timestamps go on from where this stream stopped: same timeline, no discontinuity.
+                offset = previous
+                channelOffset = previous
+            } else if let shared = channelOffset {
                 offset = shared
                 // A stream that published before and now joins the running timeline (a rung of a restarted
                 // encode worker, a quality that reconnected) resumes after a gap of its own: mark it.

@@ -125,6 +125,26 @@ func run(_ pipeline: inout ChannelPipeline, _ encoder: inout SyntheticEncoder, u
         #expect(video2.first?.segment.sequenceNumber == lastSeq + 1)
     }
 
+    @Test func reconnectWithContinuingTimestampsKeepsTheTimelineWithoutDiscontinuity() {
+        var p = ChannelPipeline()
+        // 25 fps: frame times exact in milliseconds, so the last frame's inherited duration is exact too.
+        var enc = SyntheticEncoder(fps: 25, gop: 50)
+        _ = p.configure(stream: "s", configuration: SyntheticEncoder.video)
+        _ = p.configure(stream: "s", configuration: SyntheticEncoder.audio)
+        var out = fragments(run(&p, &enc, untilMs: 6_000, now: t0))
+        out += fragments(p.endSession(stream: "s"))
+        // A Smooth encoder reconnects 2 s later and goes on with its own (absolute) times.
+        p.beginSession(stream: "s")
+        var enc2 = SyntheticEncoder(fps: 25, gop: 50, startMs: 6_000)
+        let events = run(&p, &enc2, untilMs: 10_050, now: t0 + 8 * second)
+        #expect(!events.contains { if case .discontinuity = $0 { true } else { false } })
+        out += fragments(events)
+        let video = out.filter { $0.key.kind == .video }
+        #expect(video.allSatisfy { !$0.segment.discontinuity })
+        for (a, b) in zip(video, video.dropFirst()) { #expect(b.segment.startTime == a.segment.endTime) }
+        #expect(video.last?.segment.endTime == t0 + 10 * second)
+    }
+
     @Test func quickReconnectNeverMovesBackwards() {
         var p = ChannelPipeline()
         var enc = SyntheticEncoder()
