@@ -67,10 +67,8 @@ public struct ChannelPipeline: Sendable {
 
     /// An encoder started publishing `stream`.
     public mutating func beginSession(stream: String) {
+        // Track timing is reset when the session's first frame shows whether it continues the last one.
         sessions[stream] = SessionState()
-        for key in tracks.keys where key.stream == stream {
-            tracks[key]?.beginSession()
-        }
     }
 
     /// The encoder of `stream` went away: flush what it sent.
@@ -126,10 +124,13 @@ public struct ChannelPipeline: Sendable {
             if let previous = endedSessionOffsets[stream], let expected = state.expectedNextDecodeTime,
                abs(previous + dtsTicks - expected) <= Self.continuationTolerance,
                channelOffset == nil || channelOffset == previous {
-                // The encoder's timestamps go on from where this stream stopped: same timeline, no discontinuity.
+                // The encoder's timestamps go on from where this stream stopped: same timeline, no discontinuity,
+                // and the tracks' timing (composition delay, audio anchor, video start) carries on.
                 offset = previous
                 channelOffset = previous
             } else if let shared = channelOffset {
+                resetTiming(stream: stream)
+                state = tracks[key] ?? state
                 offset = shared
                 // A stream that published before and now joins the running timeline (a rung of a restarted
                 // encode worker, a quality that reconnected) resumes after a gap of its own: mark it.
@@ -138,6 +139,8 @@ public struct ChannelPipeline: Sendable {
                     state = tracks[key] ?? state
                 }
             } else {
+                resetTiming(stream: stream)
+                state = tracks[key] ?? state
                 let base = max(now, timelineEnd)
                 offset = base - dtsTicks
                 if timelineEnd > 0 {
@@ -205,6 +208,12 @@ public struct ChannelPipeline: Sendable {
 
     private mutating func note(_ fragment: ClosedFragment) {
         timelineEnd = max(timelineEnd, fragment.segment.endTime)
+    }
+
+    private mutating func resetTiming(stream: String) {
+        for key in tracks.keys where key.stream == stream {
+            tracks[key]?.beginSession()
+        }
     }
 
     private mutating func markDiscontinuity(stream: String) {

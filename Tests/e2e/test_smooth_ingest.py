@@ -1,6 +1,7 @@
 """Smooth Streaming (fragmented MP4) ingest end to end: ffmpeg's ismv muxer POSTs chunked fMP4 to a pass-through
 FragmentedMP4 live event; its preview plays as HLS-CMAF and DASH with every frame decoding."""
 import http.client
+import struct
 import subprocess
 import time
 
@@ -134,3 +135,51 @@ def test_wrong_token_and_malformed_body_are_refused_and_the_daemon_keeps_serving
     assert r.returncode == 0, r.stderr
     preview = ev["properties"]["preview"]["endpoints"][0]["url"]
     assert http_status(preview + "(format=m3u8-cmaf)")[0] == 200
+
+
+def top_level_boxes(data):
+    boxes, off = [], 0
+    while off + 8 <= len(data):
+        size, kind = struct.unpack(">I4s", data[off:off + 8])
+        if size == 1:
+            size = struct.unpack(">Q", data[off + 8:off + 16])[0]
+        boxes.append((kind.decode("latin-1"), data[off:off + size]))
+        off += size
+    return boxes
+
+
+def test_reconnect_resending_fragments_skips_them_and_keeps_the_timeline(daemon, tmp_path):
+    code, _, ev = smooth_event(daemon, "resend")
+    assert code == 201, ev
+    ingest = ev["properties"]["input"]["endpoints"][0]["url"]
+    path = ingest.split(str(daemon.http_port), 1)[1] + "/Streams(video)"
+    preview = ev["properties"]["preview"]["endpoints"][0]["url"]
+    recorded = str(tmp_path / "sent.ismv")
+    cmd = ismv_push_cmd(recorded, 6)
+    cmd.remove("-re")
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    boxes = top_level_boxes(open(recorded, "rb").read())
+    first_moof = next(i for i, (k, _) in enumerate(boxes) if k == "moof")
+    header = b"".join(b for _, b in boxes[:first_moof])
+    fragments = [boxes[i][1] + boxes[i + 1][1] for i in range(first_moof, len(boxes) - 1)
+                 if boxes[i][0] == "moof" and boxes[i + 1][0] == "mdat"]
+    assert len(fragments) >= 6, [k for k, _ in boxes]
+    half = len(fragments) // 2
+    # First connection: the first half. Second: the encoder reconnects and resends the last two fragments.
+    status, text = post(daemon, path, header + b"".join(fragments[:half]), chunked=True)
+    assert status == 200, text
+    status, text = post(daemon, path, header + b"".join(fragments[half - 2:]), chunked=True)
+    assert status == 200, text
+    assert "skipping resent fragments already ingested" in daemon.read_log()
+
+    hls = hls_media_playlists(preview + "(format=m3u8-cmaf)")
+    for url, kind in hls:
+        init, segs, text = parse_media_playlist(url)
+        assert "#EXT-X-DISCONTINUITY" not in text.replace("#EXT-X-DISCONTINUITY-SEQUENCE", ""), text
+        frames, pts = count_frames_file(download_track(init, [s for s, _, _ in segs], str(tmp_path / f"{kind}.mp4")))
+        if kind == "video":
+            assert frames == 6 * FPS, frames  # every frame once: none lost, none duplicated
+            assert_contiguous(sorted(pts), 1 / FPS, "video after the reconnect")
+        else:
+            assert_contiguous(pts, 1024 / 48000, "audio after the reconnect")
