@@ -94,7 +94,7 @@ public enum Appliance {
         }
 
         await services.setListeningPorts(http: httpPort, rtmp: rtmpPort)
-        await services.setIngestControl(RTMPIngestControl(server: rtmp))
+        await services.setIngestControl(EncoderSessionControl(server: rtmp, smooth: smoothIngest))
         do {
             try await services.open(importing: legacy.map {
                 LegacyDefaultEvent(name: $0.name, accessToken: $0.accessToken, previewLocator: $0.previewLocator)
@@ -179,11 +179,13 @@ public enum Appliance {
     }
 }
 
-/// Lets the control plane end encoder sessions of a stopped or deleted live event.
-struct RTMPIngestControl: IngestControl {
+/// Lets the control plane end encoder sessions (RTMP and Smooth) of a stopped or deleted live event.
+struct EncoderSessionControl: IngestControl {
     let server: RTMPIngestServer
+    let smooth: SmoothIngestServer
     func disconnect(accessToken: String, reason: String) async {
         _ = await server.disconnect(accessToken: accessToken, reason: .eventStopped)
+        _ = await smooth.disconnect(accessToken: accessToken, reason: .eventStopped)
     }
 }
 

@@ -18,6 +18,10 @@ public actor SmoothIngestServer {
     /// and resends its last fragments has them skipped instead of duplicated.
     private var ingestedEnd: [String: (end: Int64, timescale: Int64)] = [:]
     private var nextSessionID = 0
+    /// Access token of each POST in progress, by session id.
+    private var activeSessions: [Int: String] = [:]
+    /// Sessions told to end (their live event stopped); each ends at its next chunk.
+    private var endingSessions: [Int: IngestEndReason] = [:]
     /// A fragment that starts this far (seconds) or more before what was ingested is a timestamp reset,
     /// not a resend: it is kept and the pipeline rebases it.
     static let resendWindowSeconds: Int64 = 60
@@ -47,8 +51,9 @@ public actor SmoothIngestServer {
     /// Handles one ingest POST to the end of its body.
     public func handle(_ request: HTTPRequest, body: HTTPRequestBody, token: String, stream: String) async -> HTTPResponse {
         nextSessionID += 1
+        let sessionID = nextSessionID
         var logger = self.logger
-        logger[metadataKey: "session"] = "\(nextSessionID)"
+        logger[metadataKey: "session"] = "\(sessionID)"
         logger[metadataKey: "peer"] = "\(request.remoteAddress)"
         logger[metadataKey: "stream"] = "\(stream)"
         guard request.method == "POST" || request.method == "PUT" else {
@@ -72,12 +77,22 @@ public actor SmoothIngestServer {
             return .error(status: 403, message: "\(IngestRefusalCode.qualitiesExceeded): \(reason)")
         }
 
+        activeSessions[sessionID] = token
+        defer {
+            activeSessions[sessionID] = nil
+            endingSessions[sessionID] = nil
+        }
         var session = SmoothIngestSession(channel: channel, stream: stream, token: token, logger: logger)
         var parser = FragmentedMP4IngestParser()
         var ended: IngestEndReason = .clientTerminated
         var response = HTTPResponse.text("")
         do {
             for try await chunk in body {
+                if let reason = endingSessions[sessionID] {
+                    ended = reason
+                    response = .error(status: 410, message: "\(reason.code): \(reason.message)")
+                    break
+                }
                 let events: [FragmentedMP4IngestEvent]
                 do { events = try parser.receive(chunk) } catch {
                     ended = .protocolError("malformed fragmented MP4 on '\(stream)' after \(parser.bytesReceived) bytes: \(error)")
@@ -109,6 +124,14 @@ public actor SmoothIngestServer {
             logger.warning("Smooth session ended", metadata: ["code": "\(ended.code)", "reason": "\(ended.message)"])
         }
         return response
+    }
+
+    /// Ends every POST publishing with `accessToken` (its live event stopped or was deleted) at its next chunk;
+    /// returns how many there were.
+    public func disconnect(accessToken: String, reason: IngestEndReason = .eventStopped) -> Int {
+        let matching = activeSessions.filter { $0.value == accessToken }.map(\.key)
+        for id in matching { endingSessions[id] = reason }
+        return matching.count
     }
 
     /// Feeds parser events to the channel; returns why the session must end, if it must.

@@ -183,3 +183,23 @@ def test_reconnect_resending_fragments_skips_them_and_keeps_the_timeline(daemon,
             assert_contiguous(sorted(pts), 1 / FPS, "video after the reconnect")
         else:
             assert_contiguous(pts, 1024 / 48000, "audio after the reconnect")
+
+
+def test_stopping_the_event_ends_the_smooth_session(daemon):
+    code, _, ev = smooth_event(daemon, "stopme")
+    assert code == 201, ev
+    ingest = ev["properties"]["input"]["endpoints"][0]["url"]
+    push = subprocess.Popen(ismv_push_cmd(ingest + "/Streams(video)", 30), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.time() + 20
+        while "tracks=" not in daemon.read_log() and time.time() < deadline:
+            time.sleep(0.2)
+        assert arm(daemon, "POST", "/liveEvents/stopme/stop", {"removeOutputsOnStop": True})[0] == 202
+        deadline = time.time() + 15
+        while "MPE_INGEST_LIVE_EVENT_STOPPED" not in daemon.read_log() and time.time() < deadline:
+            time.sleep(0.2)
+        assert "MPE_INGEST_LIVE_EVENT_STOPPED" in daemon.read_log(), daemon.read_log()[-3000:]
+    finally:
+        push.kill()
+        push.wait()
+    assert arm(daemon, "GET", "/liveEvents/stopme")[0] == 200
