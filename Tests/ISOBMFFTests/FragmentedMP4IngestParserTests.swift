@@ -121,6 +121,18 @@ import Testing
         #expect(fragments.first?.frames.first?.decodeTime == Self.base)
     }
 
+    @Test func hevcTrackAndTrexDefaults() throws {
+        var hevc = try Vectors.videoTrack(Vectors.avcHigh720, id: 7)
+        hevc.codec = .hevc(try HEVCConfiguration(record: Vectors.hevcMain720))
+        let samples = videoSamples(from: 0, count: 3)
+        let bytes = CMAFWriter.initSegment(for: hevc) + CMAFWriter.mediaSegment(track: hevc, sequenceNumber: 1, samples: samples)
+        let (tracks, fragments) = try collect([bytes])
+        #expect(tracks.map(\.trackID) == [7])
+        guard case .hevc(let config) = tracks.first?.codec else { Issue.record("not HEVC"); return }
+        #expect(config.record == Vectors.hevcMain720)
+        #expect(fragments.first?.frames.map(\.data) == samples.map(\.data))
+    }
+
     @Test func malformedInputThrows() throws {
         var garbage = FragmentedMP4IngestParser()
         #expect(throws: MediaParseError.self) { try garbage.receive(Array("this is not an mp4 stream at all".utf8)) }
