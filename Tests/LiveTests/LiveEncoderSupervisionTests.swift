@@ -36,13 +36,29 @@ private func supervise(executable: String, arguments: [String], for duration: Du
 }
 
 @Test func aWorkerThatExitsIsRestartedWithBackoff() async throws {
-    let (outcome, seconds) = try await supervise(executable: "/bin/false", arguments: [], for: .milliseconds(1200))
-    let status = try #require(outcome)
-    // 50, 100, 200, 200, … ms apart: several restarts, not a busy loop (the bound follows the time that really
-    // passed, which a loaded machine stretches).
-    #expect(status.restarts >= 3 && Double(status.restarts) <= 5 + seconds / 0.2, "restarts: \(status.restarts) in \(seconds) s")
-    #expect(status.lastFailure?.contains("exited with status 1") == true, "\(status.lastFailure ?? "nil")")
-    #expect(status.state == .restarting)
+    let loop = try EventLoop(name: "encoder-backoff-test")
+    let channel = LiveChannel(name: "news", executor: loop.unownedExecutor, logger: quietLogger)
+    let launcher = EncodeWorkerLauncher(executable: "/bin/false", arguments: [], heartbeatTimeout: .milliseconds(300),
+                                        initialBackoff: .milliseconds(50), maximumBackoff: .milliseconds(200))
+    let start = ContinuousClock.now
+    await channel.startEncoding(loop: loop, job: job, launcher: launcher, backendReason: "test", isFallback: false)
+    // Until at least four restarts and 1.2 s, however long a loaded machine takes to spawn and reap /bin/false.
+    var status = await channel.encoderStatus
+    while (status?.restarts ?? 0) < 4 || ContinuousClock.now - start < .milliseconds(1200) {
+        guard ContinuousClock.now - start < .seconds(30) else { break }
+        try await Task.sleep(for: .milliseconds(100))
+        status = await channel.encoderStatus
+    }
+    let took = ContinuousClock.now - start
+    let seconds = Double(took.components.seconds) + Double(took.components.attoseconds) / 1e18
+    await channel.stopEncoding()
+    try await loop.shutdownGracefully()
+    let final = try #require(status)
+    // 50, 100, 200, 200, … ms apart: restarts keep coming, but never as a busy loop (the bound follows the time that
+    // really passed).
+    #expect(final.restarts >= 4 && Double(final.restarts) <= 5 + seconds / 0.2, "restarts: \(final.restarts) in \(seconds) s")
+    #expect(final.lastFailure?.contains("exited with status 1") == true, "\(final.lastFailure ?? "nil")")
+    #expect(final.state == .restarting)
 }
 
 @Test func aMissingWorkerBinaryIsReportedAndRetried() async throws {
