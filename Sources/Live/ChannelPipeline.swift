@@ -56,8 +56,10 @@ public struct ChannelPipeline: Sendable {
     /// The offset each stream's last session ended with: a session whose timestamps continue where the last one
     /// stopped (a Smooth encoder reconnecting with absolute times) resumes on it, with no discontinuity.
     private var endedSessionOffsets: [String: Int64] = [:]
-    /// How far a resumed session's first frame may lie from where its track stopped and still count as continuing.
-    static let continuationTolerance: Int64 = MediaTime.ticksPerSecond
+    /// How far a resumed session's first frame may lie from where its track stopped and still count as continuing
+    /// (100 ms: a few frames of timestamp jitter). A larger gap is missing media: a discontinuity, even when the
+    /// times go on (e.g. the ladder of a restarted encode worker).
+    static let continuationTolerance: Int64 = MediaTime.ticksPerSecond / 10
 
     public init(configuration: ChannelConfiguration = .init()) {
         self.configuration = configuration
