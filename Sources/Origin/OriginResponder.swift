@@ -10,7 +10,8 @@ import Packaging
 public enum LocatorResolution: Sendable {
     /// A live event's window, a running live output's archive, or an on-demand asset. `fragmentsPerTSSegment` is
     /// the live output's `hls.fragmentsPerTsSegment` when the resolver knows it (nil: one fragment per TS segment).
-    case source(any MediaSource, fragmentsPerTSSegment: Int? = nil)
+    /// `filters`: the locator's filters and those `filter=` may name (asset filters over account filters).
+    case source(any MediaSource, fragmentsPerTSSegment: Int? = nil, filters: FilterSet = .none)
     /// Answered with `status` and `message` as the body: 404 unknown or expired locator, 503 streaming
     /// endpoint stopped, 403 preview not allowed from this address.
     case refused(status: Int, message: String)
@@ -64,7 +65,7 @@ public struct OriginResponder: HTTPResponder {
         var options = parsed.options
         let source: any MediaSource
         switch await resolver.resolve(locatorID: parsed.locatorID, manifestName: parsed.manifestName, request: request) {
-        case let .source(resolved, fragmentsPerTSSegment):
+        case let .source(resolved, fragmentsPerTSSegment, _):
             source = resolved
             options.fragmentsPerTSSegment = max(1, fragmentsPerTSSegment ?? 1)
         case let .refused(status, message):
