@@ -64,9 +64,11 @@ public struct OriginResponder: HTTPResponder {
         }
         var options = parsed.options
         let source: any MediaSource
+        var filterSet = FilterSet.none
         switch await resolver.resolve(locatorID: parsed.locatorID, manifestName: parsed.manifestName, request: request) {
-        case let .source(resolved, fragmentsPerTSSegment, _):
+        case let .source(resolved, fragmentsPerTSSegment, filters):
             source = resolved
+            filterSet = filters
             options.fragmentsPerTSSegment = max(1, fragmentsPerTSSegment ?? 1)
         case let .refused(status, message):
             return .error(status: status, message: message)
@@ -74,9 +76,13 @@ public struct OriginResponder: HTTPResponder {
         let format = options.format
         switch parsed.resource {
         case .manifest:
-            let presentation = await source.presentation()
+            var presentation = await source.presentation()
             guard !presentation.tracks.isEmpty else {
                 return .error(status: 404, message: "\(source.sourceDescription) has no content yet: no encoder has sent a complete fragment")
+            }
+            switch filtered(presentation, filterSet, &options, source) {
+            case .failure(let error): return error.response
+            case .success(let kept): presentation = kept
             }
             let live = presentation.isLive
             if format.isHLS {
@@ -88,7 +94,11 @@ public struct OriginResponder: HTTPResponder {
             return manifest(SmoothBuilder.manifest(presentation, options: options), type: Self.smoothType, live: live)
 
         case let .mediaPlaylist(bitrate, trackName):
-            let presentation = await source.presentation()
+            var presentation = await source.presentation()
+            switch filtered(presentation, filterSet, &options, source, track: (trackName, bitrate)) {
+            case .failure(let error): return error.response
+            case .success(let kept): presentation = kept
+            }
             guard let timeline = presentation.timeline(named: trackName, bitrate: bitrate) else {
                 return unknownTrack(trackName, bitrate, source)
             }
@@ -107,7 +117,7 @@ public struct OriginResponder: HTTPResponder {
 
         case let .fragment(bitrate, trackName, time):
             if !format.usesFragmentedMP4 {
-                return await transportStreamSegment(source, options: options, bitrate: bitrate, trackName: trackName, time: time)
+                return await transportStreamSegment(source, options: options, filters: filterSet, bitrate: bitrate, trackName: trackName, time: time)
             }
             if format.isSmooth {
                 return await smoothFragment(source, bitrate: bitrate, trackName: trackName, time: time)
@@ -131,9 +141,13 @@ public struct OriginResponder: HTTPResponder {
 
     /// An MPEG-TS segment: the fragments ``HLSBuilder/tsSegments(_:track:options:)`` groups under `time`, plus, for
     /// v3 video, the default audio's samples from the same time span.
-    private func transportStreamSegment(_ source: any MediaSource, options: ManifestOptions, bitrate: Int,
+    private func transportStreamSegment(_ source: any MediaSource, options: ManifestOptions, filters: FilterSet, bitrate: Int,
                                         trackName: String, time: Int64) async -> HTTPResponse {
-        let presentation = await source.presentation()
+        var presentation = await source.presentation()
+        switch muxableAudio(presentation, filters, options, source) {
+        case .failure(let error): return error.response
+        case .success(let kept): presentation = kept
+        }
         guard let timeline = presentation.timeline(named: trackName, bitrate: bitrate) else {
             return unknownTrack(trackName, bitrate, source)
         }

@@ -15,6 +15,9 @@ public struct ManifestOptions: Sendable, Hashable {
     /// Canonical fragments per HLS MPEG-TS segment. Not a URL option: the live output's `hls.fragmentsPerTsSegment`,
     /// which the origin takes from what the locator publishes; 1 when unknown.
     public var fragmentsPerTSSegment: Int
+    /// The bitrate of the video variant the HLS multivariant playlist lists first (a filter's `firstQuality`; the
+    /// nearest video bitrate when none matches). Not a URL option: the origin takes it from the filters it applies.
+    public var firstQualityBitrate: Int? = nil
 
     /// Schemes `encryption=` accepts (spec/ams-live.md §10.1, §11).
     public static let encryptionSchemes = ["cbc", "cenc", "cbcs-aapl", "piff"]
