@@ -52,16 +52,20 @@ extension OriginResponder {
     }
 
     /// For an `m3u8-aapl-v3` segment: `presentation` without the audio tracks the request's filters exclude, so that the
-    /// audio muxed into video segments is the one the filtered playlist announced. Other segments are not filtered.
-    func muxableAudio(_ presentation: Presentation, _ set: FilterSet, _ options: ManifestOptions,
-                      _ source: any MediaSource) -> Result<Presentation, ErrorResponse> {
+    /// audio muxed into video segments is the one the filtered playlist announced. Which segments exist is not filtered.
+    func muxableAudio(_ presentation: Presentation, _ set: FilterSet, _ options: ManifestOptions, _ source: any MediaSource,
+                      requested: (name: String, bitrate: Int)) -> Result<Presentation, ErrorResponse> {
         guard options.format == .hlsV3 else { return .success(presentation) }
         switch requestFilters(options, set, source) {
         case .failure(let error):
             return .failure(error)
         case .success(let filters):
             var kept = presentation
-            kept.tracks.removeAll { $0.track.kind == .audio && !PresentationFiltering.keeps($0.track, filters) }
+            // The requested track itself stays: segments are served whatever the filters say.
+            kept.tracks.removeAll {
+                $0.track.kind == .audio && !PresentationFiltering.keeps($0.track, filters)
+                    && !($0.track.bitrate == requested.bitrate && $0.track.name.lowercased() == requested.name.lowercased())
+            }
             return .success(kept)
         }
     }

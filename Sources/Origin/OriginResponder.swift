@@ -144,7 +144,7 @@ public struct OriginResponder: HTTPResponder {
     private func transportStreamSegment(_ source: any MediaSource, options: ManifestOptions, filters: FilterSet, bitrate: Int,
                                         trackName: String, time: Int64) async -> HTTPResponse {
         var presentation = await source.presentation()
-        switch muxableAudio(presentation, filters, options, source) {
+        switch muxableAudio(presentation, filters, options, source, requested: (trackName, bitrate)) {
         case .failure(let error): return error.response
         case .success(let kept): presentation = kept
         }

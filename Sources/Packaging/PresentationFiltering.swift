@@ -10,10 +10,12 @@ import Media
 ///   selections (AND inside a selection, OR across selections, intersection across filters).
 /// - Time: fragments are kept whole (GOP accurate). `startTimestamp` keeps fragments ending after it; `endTimestamp`
 ///   keeps fragments starting before it (on demand, and live only with `forceEndTimestamp`); live,
-///   `liveBackoffDuration` drops fragments ending after the newest end over all tracks minus the backoff, and
-///   `presentationWindowDuration` keeps fragments ending after the (backed off) live edge minus the window. Several
-///   filters combine to the most restrictive value of each field. Sequence numbers are kept; discontinuities trimmed
-///   off the front are counted into `discontinuitySequence`; a live `windowDuration` shrinks to the filtered window.
+///   `liveBackoffDuration` drops fragments ending after the newest end over the kept tracks minus the backoff, and
+///   `presentationWindowDuration` keeps fragments ending after the live edge (the newest end still listed, so after
+///   the backoff) minus the window. Several filters combine to the most restrictive value of each field (latest start,
+///   earliest end, shortest window, longest backoff). Sequence numbers are kept; discontinuities trimmed off the front
+///   are counted into `discontinuitySequence`. A live `windowDuration` shrinks to the filter's window and, with a
+///   start, to the time from the start to the live edge.
 /// - MPEG-TS media playlists (given `options`): whole TS segments, grouped on the unfiltered timeline exactly as the
 ///   origin groups them when it serves a segment, are kept or dropped by the same time rules, so every segment a
 ///   filtered playlist lists starts where an unfiltered request finds it.

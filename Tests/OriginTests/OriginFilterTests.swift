@@ -434,6 +434,8 @@ private func times(_ listed: [Listed]) -> [Int64] {
         // Fragments are not filtered: the excluded track's fragments are still served (shared, cacheable).
         let fragment = await get(responder, "/loc/show.ism/QualityLevels(3000000)/Fragments(video=\(FilterMedia.epoch * 90_000),format=m3u8-cmaf,filter=mobile).mp4")
         #expect(fragment.status == 200)
+        let audio = await get(responder, "/loc/show.ism/QualityLevels(128000)/Fragments(audio_eng=\(FilterMedia.epoch * 48_000),format=m3u8-aapl-v3,filter=french).ts")
+        #expect(audio.status == 200, "\(bodyText(audio))")
     }
 
     @Test func locatorFiltersAlwaysApplyAndCombineWithURLFilters() async throws {
