@@ -202,7 +202,7 @@ public enum PresentationFiltering {
 
     /// The earliest of several ends, in the track's timescale.
     private static func ticks(_ values: [TimeRange.Value], for track: TrackInfo, roundingUp: Bool) -> Int64 {
-        values.map { ticks($0, for: track, roundingUp: roundingUp) }.min()!
+        values.map { ticks($0, for: track, roundingUp: roundingUp) }.min() ?? .max
     }
 
     private static func timescale(_ track: TrackInfo) -> Int64 { Int64(max(1, track.timescale)) }

@@ -302,11 +302,9 @@ private func smoothSegments(_ manifest: String, base: String) -> [Listed] {
             let bitrates = block.compactMap { matches(#"<QualityLevel [^>]*Bitrate="(\d+)""#, String($0)).first.flatMap { Int($0) } }
             for bitrate in bitrates {
                 let directory = url.replacingOccurrences(of: "{bitrate}", with: String(bitrate))
-                let name = matches(#"Fragments\(([^=]+)="#, url).first ?? ""
                 let initPath = base + directory.replacingOccurrences(of: #"={start time}"#, with: "=i")
                 out += times.map { Listed(path: base + directory.replacingOccurrences(of: "{start time}", with: String($0)),
                                           initPath: initPath, bitrate: bitrate) }
-                _ = name
             }
             index = end
         }
