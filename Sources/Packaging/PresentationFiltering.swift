@@ -10,12 +10,13 @@ import Media
 ///   selections (AND inside a selection, OR across selections, intersection across filters).
 /// - Time: fragments are kept whole (GOP accurate). `startTimestamp` keeps fragments ending after it; `endTimestamp`
 ///   keeps fragments starting before it (on demand, and live only with `forceEndTimestamp`); live,
-///   `liveBackoffDuration` drops fragments ending after the newest end over the kept tracks minus the backoff, and
-///   `presentationWindowDuration` keeps fragments ending after the live edge (the newest end still listed, so after
-///   the backoff) minus the window. Several filters combine to the most restrictive value of each field (latest start,
-///   earliest end, shortest window, longest backoff). Sequence numbers are kept; discontinuities trimmed off the front
-///   are counted into `discontinuitySequence`. A live `windowDuration` shrinks to the filter's window and, with a
-///   start, to the time from the start to the live edge.
+///   the live edge is the newest end over the kept tracks: `liveBackoffDuration` drops fragments ending after the edge
+///   minus the backoff and `presentationWindowDuration` keeps fragments ending after the edge minus the window (the
+///   ranges intersect, as AMS documents: a backoff shortens the listed window rather than moving it back). Several
+///   filters combine to the most restrictive value of each field (latest start, earliest end, shortest window, longest
+///   backoff). Sequence numbers are kept; discontinuities trimmed off the front are counted into
+///   `discontinuitySequence`. A live `windowDuration` shrinks to the filter's window and, with a start, to the time
+///   from the start to the live edge.
 /// - MPEG-TS media playlists (given `options`): whole TS segments, grouped on the unfiltered timeline exactly as the
 ///   origin groups them when it serves a segment, are kept or dropped by the same time rules, so every segment a
 ///   filtered playlist lists starts where an unfiltered request finds it.
@@ -31,26 +32,23 @@ public enum PresentationFiltering {
 
         let live = presentation.isLive
         var result = selected
-        // End side first: the live edge the window counts back from is the edge after the backoff.
-        let newestEnd = selected.tracks.compactMap { timeline in timeline.segments.last.map { canonical($0.endTime, timeline.track) } }.max()
+        // The live edge both the window and the backoff count back from: the newest end over the kept tracks. The
+        // ranges intersect (AMS: "intersections of multiple ranges"), so a window is not moved back by a backoff.
+        let edge = selected.tracks.compactMap { timeline in timeline.segments.last.map { canonical($0.endTime, timeline.track) } }.max()
         var backoffEdge: Int64?
-        if live, let newestEnd, let backoff = range.backoff { backoffEdge = newestEnd.subtractingSaturated(backoff) }
-        let endSide = selected.tracks.map { timeline in
-            Bounds(before: range.end(live: live).map { ticks($0, for: timeline.track, roundingUp: true) },
-                   endingBy: backoffEdge.map { rescale($0, from: MediaTime.ticksPerSecond, to: timescale(timeline.track), roundingUp: false) })
-        }
-        let edge = zip(selected.tracks, endSide).compactMap { timeline, bounds in
-            timeline.segments.last { bounds.keeps($0.startTime, $0.endTime) }.map { canonical($0.endTime, timeline.track) }
-        }.max()
         var windowStart: Int64?
-        if live, let edge, let window = range.window { windowStart = edge.subtractingSaturated(window) }
+        if live, let edge {
+            backoffEdge = range.backoff.map { edge.subtractingSaturated($0) }
+            windowStart = range.window.map { edge.subtractingSaturated($0) }
+        }
 
         for index in result.tracks.indices {
             let track = result.tracks[index].track
-            var bounds = endSide[index]
             let starts = [range.start.map { ticks($0, for: track, roundingUp: false) },
                           windowStart.map { rescale($0, from: MediaTime.ticksPerSecond, to: timescale(track), roundingUp: false) }]
-            bounds.after = starts.compactMap { $0 }.max()
+            let bounds = Bounds(after: starts.compactMap { $0 }.max(),
+                                before: range.end(live: live).map { ticks($0, for: track, roundingUp: true) },
+                                endingBy: backoffEdge.map { rescale($0, from: MediaTime.ticksPerSecond, to: timescale(track), roundingUp: false) })
             result.tracks[index] = trim(selected.tracks[index], bounds, in: selected, options: options)
         }
 

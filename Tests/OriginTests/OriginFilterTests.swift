@@ -452,14 +452,15 @@ private func times(_ listed: [Listed]) -> [Int64] {
         #expect(hd.status == 404 && bodyText(hd).contains("'locator-no-3000', 'hd'"))
         let media = await get(responder, "/loc/show.ism/QualityLevels(3000000)/Manifest(video,format=m3u8-cmaf)")
         #expect(media.status == 404 && bodyText(media).contains("excluded"))
-        // Time ranges of locator and URL filters combine too: backoff from the locator, window from the URL.
+        // Time ranges of locator and URL filters intersect too: backoff from the locator, window from the URL.
         let held = FilteringResolver(source: try await FilterMedia.source(live: true), always: namedFilters.filter { $0.name == "backoff" })
         let both = OriginResponder(resolver: held, logger: quietLogger)
         let playlist = bodyText(await get(both, "/loc/show.ism/QualityLevels(800000)/Manifest(video,format=m3u8-cmaf,filter=window)"))
         let presentation = await held.source.presentation()
         let expected = PresentationFiltering.apply(namedFilters.filter { $0.name == "backoff" || $0.name == "window" }, to: presentation)
         #expect(times(hlsSegments(playlist, directory: "", bitrate: 800_000)) == expected.tracks[2].segments.map(\.startTime))
-        #expect(segmentURIs(playlist).count == 3)  // 12 s, held back 3 s to 10 s, then fragments ending after 5 s
+        // 12 s: the window keeps fragments ending after 7 s, the backoff those ending by 9 s.
+        #expect(segmentURIs(playlist).count == 1)
     }
 
     @Test func firstQualityLeadsTheMultivariantPlaylist() async throws {

@@ -204,15 +204,17 @@ private enum F {
         #expect(started.windowDuration == 8 * F.second && F.starts(started) == [12, 14, 16, 18])
     }
 
-    @Test func liveBackoffHoldsTheEdgeBackAndTheWindowFollowsIt() {
+    @Test func liveBackoffHoldsTheEdgeBackAndIntersectsTheWindow() {
         let live = F.presentation(live: true)
         // 3 s backoff: fragments ending after 17 s are held back.
         let held = PresentationFiltering.apply([F.timed(FilterTimeRange(liveBackoffDuration: 3 * F.second))], to: live)
         #expect(F.starts(held) == [0, 2, 4, 6, 8, 10, 12, 14])
         #expect(held.windowDuration == 30 * F.second)
-        // Backoff then a 5 s window from the held-back edge (16 s): fragments ending after 11 s.
+        // The ranges intersect: a 5 s window from the edge (ending after 15 s) and the 3 s backoff (ending by 17 s).
         let both = FilterTimeRange(presentationWindowDuration: 5 * F.second, liveBackoffDuration: 3 * F.second)
-        #expect(F.starts(PresentationFiltering.apply([F.timed(both)], to: live)) == [10, 12, 14])
+        #expect(F.starts(PresentationFiltering.apply([F.timed(both)], to: live)) == [14])
+        let wider = FilterTimeRange(presentationWindowDuration: 9 * F.second, liveBackoffDuration: 3 * F.second)
+        #expect(F.starts(PresentationFiltering.apply([F.timed(wider)], to: live)) == [10, 12, 14])
         // The newest end is over all kept tracks: audio running 1 s ahead moves the edge for video too.
         var ahead = live
         for index in ahead.tracks.indices where ahead.tracks[index].track.kind == .audio {
@@ -253,11 +255,11 @@ private enum F {
         #expect(F.starts(PresentationFiltering.apply([b, a], to: vod)) == [4, 6, 8, 10])
         // Live: the smallest window and the largest backoff.
         let live = F.presentation(live: true)
-        let c = F.timed(FilterTimeRange(presentationWindowDuration: 8000, liveBackoffDuration: 1000, timescale: 1000), name: "c")
-        let d = F.timed(FilterTimeRange(presentationWindowDuration: 5 * F.second, liveBackoffDuration: 3 * F.second), name: "d")
+        let c = F.timed(FilterTimeRange(presentationWindowDuration: 11_000, liveBackoffDuration: 1000, timescale: 1000), name: "c")
+        let d = F.timed(FilterTimeRange(presentationWindowDuration: 9 * F.second, liveBackoffDuration: 3 * F.second), name: "d")
         let kept = PresentationFiltering.apply([c, d], to: live)
         #expect(F.starts(kept) == [10, 12, 14])
-        #expect(kept.windowDuration == 5 * F.second)
+        #expect(kept.windowDuration == 9 * F.second)
         // Tracks and time combine: English audio only, from 15 s.
         let english = F.selecting([F.condition(.language, "en")])
         let both = PresentationFiltering.apply([english, F.timed(FilterTimeRange(startTimestamp: F.at(15)))], to: live)
