@@ -157,7 +157,7 @@ public struct OriginResponder: HTTPResponder {
                 return .error(status: 404, message: "TS segment \(trackName)=\(time) is before the window of \(source.sourceDescription)")
             }
             if let last = list.segments.last, time > last.startTime {
-                return .error(status: 404, message: "TS segment \(trackName)=\(time) is beyond the live edge of \(source.sourceDescription)")
+                return await beyondEdge("TS segment \(trackName)=\(time)", source)
             }
             return .error(status: 404, message: "no TS segment of '\(trackName)' starts at \(time) in \(source.sourceDescription) "
                           + "(\(options.fragmentsPerTSSegment) fragment(s) per segment; take segment URLs from the media playlist)")
@@ -265,7 +265,7 @@ public struct OriginResponder: HTTPResponder {
         case .outsideWindow:
             return .failure(ErrorResponse(.error(status: 404, message: "fragment \(trackName)=\(time) is before the window of \(source.sourceDescription)")))
         case .beyondLiveEdge:
-            return .failure(ErrorResponse(.error(status: 404, message: "fragment \(trackName)=\(time) is beyond the live edge of \(source.sourceDescription)")))
+            return .failure(ErrorResponse(await beyondEdge("fragment \(trackName)=\(time)", source)))
         case .noSuchFragment:
             return .failure(ErrorResponse(.error(status: 404, message: "no fragment of '\(trackName)' starts at \(time) in \(source.sourceDescription)")))
         case .unavailable(let reason):
@@ -305,6 +305,16 @@ public struct OriginResponder: HTTPResponder {
     static let transportStreamType = "video/mp2t"
 
     private func mp4Type(_ kind: MediaKind) -> String { kind == .audio ? "audio/mp4" : "video/mp4" }
+
+    /// A request past the newest fragment. While the source is live that fragment may still come: 412, as the service
+    /// answered for a fragment not yet available (players back off and retry; a filter's `liveBackoffDuration` keeps
+    /// them away from it). Once the presentation is complete nothing more will come: 404.
+    private func beyondEdge(_ what: String, _ source: any MediaSource) async -> HTTPResponse {
+        if await source.presentation().isLive {
+            return .error(status: 412, message: "\(what) is beyond the live edge of \(source.sourceDescription): not available yet")
+        }
+        return .error(status: 404, message: "\(what) is after the end of \(source.sourceDescription)")
+    }
 
     private func unknownTrack(_ trackName: String, _ bitrate: Int, _ source: any MediaSource) -> HTTPResponse {
         .error(status: 404, message: "no track '\(trackName)' at QualityLevels(\(bitrate)) in \(source.sourceDescription)")
