@@ -126,7 +126,7 @@ def test_filters_on_every_format_live_and_on_demand(daemon, tmp_path):
     base = f"{daemon.origin}/{plain.streaming_locator_id}/show.ism"
     pinned_base = f"{daemon.origin}/{pinned.streaming_locator_id}/show.ism"
 
-    r = push_qualities(ingest.rsplit("/", 1)[0])
+    r = push_qualities(ingest)
     assert r.returncode == 0, r.stderr
     time.sleep(1.5)
 
@@ -149,7 +149,7 @@ def test_filters_on_every_format_live_and_on_demand(daemon, tmp_path):
     assert windowed[-1] == full[-1]
     assert edge - 62 * TICKS <= windowed[0][0] <= edge - 58 * TICKS, (windowed[0], edge)
     _, mpd = dash_representations(f"{base}/manifest(format=mpd-time-cmaf,filter=window)")
-    assert mpd.get("type") == "dynamic" and mpd.get("timeShiftBufferDepth") == "PT60S", mpd.attrib
+    assert mpd.get("type") == "dynamic" and mpd.get("timeShiftBufferDepth") in ("PT60S", "PT1M"), mpd.attrib
 
     both_variants, _, _ = hls_master(f"{base}/manifest(format=m3u8-cmaf,filter=window;backoff)")
     both = segment_times([u for _, res, u in both_variants if res == "426x240"][0])
@@ -190,7 +190,8 @@ def test_filters_on_every_format_live_and_on_demand(daemon, tmp_path):
             f.write(http_get(url)[2])
     info = subprocess.run(["ffprobe", "-v", "error", "-count_frames", "-select_streams", "v", "-show_entries",
                            "stream=nb_read_frames,width", "-of", "csv=p=0", path], capture_output=True, text=True)
-    width, frames = info.stdout.strip().split(",")
+    # ffprobe 5.1 prints a TS stream twice (under its program and alone).
+    width, frames = info.stdout.strip().splitlines()[0].split(",")
     assert width == "256" and int(frames) >= (SECONDS - 2) * 30, info.stdout
 
     # The time range trims whole fragments (GOP accurate): 20.5 s → 40 s keeps the fragments from 20 s to 40 s.
