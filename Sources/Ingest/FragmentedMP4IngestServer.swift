@@ -154,12 +154,25 @@ public actor FragmentedMP4IngestServer {
             publications[key] = Publication(channel: channel, stream: path.stream, lastActivity: now)
         }
         publications[key]?.attached.insert(id)
-        if case .media(let file) = path.object { publications[key]?.lastFile = file }
-        requests[id] = ActiveRequest(key: key, lastActivity: now)
+        // The objects of one track are taken in the order their requests came: a sender that opens the next
+        // segment's request before the last one is done (ffmpeg flushing at exit) must not have its frames reordered.
+        var previous: Task<RequestOutcome, Never>?
+        if case .media(let file) = path.object {
+            publications[key]?.lastFile = file
+            previous = publications[key]?.lastObjectRequest
+        }
+        requests[id] = ActiveRequest(key: key, lastActivity: now, waiting: previous != nil)
         startSweeping()
 
-        let task = Task { await self.consume(body, id: id, key: key, path: path, request: request, logger: logger) }
+        let task = Task {
+            if let previous {
+                _ = await previous.value
+                self.requestReady(id)
+            }
+            return await self.consume(body, id: id, key: key, path: path, request: request, logger: logger)
+        }
         requests[id]?.task = task
+        if case .media = path.object { publications[key]?.lastObjectRequest = task }
         let outcome = await task.value
         requests[id] = nil
 
@@ -185,12 +198,22 @@ public actor FragmentedMP4IngestServer {
         return outcome.response
     }
 
+    /// The request before `id` on its track is done: `id` reads its body now.
+    private func requestReady(_ id: Int) {
+        requests[id]?.waiting = false
+        requests[id]?.lastActivity = loop.nowMilliseconds
+    }
+
     /// Reads one request body into the publication `key`.
     private func consume(_ body: HTTPRequestBody, id: Int, key: PublicationKey, path: FragmentedMP4IngestPath,
                          request: HTTPRequest, logger: Logger) async -> RequestOutcome {
         var parser = FragmentedMP4IngestParser(header: headers[key])
         var state = RequestState(logger: logger)
         var outcome = RequestOutcome()
+        if let reason = requests[id]?.endReason {
+            outcome.stop(reason)  // ended while it waited for the request before it
+            return outcome
+        }
         do {
             for try await chunk in body {
                 if let reason = requests[id]?.endReason {
@@ -391,7 +414,7 @@ public actor FragmentedMP4IngestServer {
     /// Ends requests that sent nothing for the idle timeout, and publications with no request left.
     private func sweep() {
         let now = loop.nowMilliseconds
-        for (id, request) in requests where request.endReason == nil {
+        for (id, request) in requests where request.endReason == nil && !request.waiting {
             let timeout = idleTimeout(request.key)
             guard now &- request.lastActivity >= timeout else { continue }
             requests[id]?.endReason = .idleTimeout(seconds: Int(timeout / 1000))
@@ -443,12 +466,16 @@ struct Publication {
     var headerFile: String?
     var kinds: Set<MediaKind> = []
     var bandwidthDeclared = false
+    /// The last object request: the next one of this track reads its body after it.
+    var lastObjectRequest: Task<RequestOutcome, Never>?
 }
 
 /// A request in progress.
 struct ActiveRequest {
     let key: PublicationKey
     var lastActivity: UInt64
+    /// Waiting for the request before it on the same track (not idle, not reading yet).
+    var waiting = false
     /// Reads the body; cancelled to end the request early (idle, event stopped).
     var task: Task<RequestOutcome, Never>?
     /// Why the request is being ended early.
