@@ -7,14 +7,19 @@ public struct IngestTrackDescription: Sendable, Hashable {
     public var codec: CodecConfiguration
     /// Average bitrate from the live server manifest box or the sample entry's `btrt` (bit/s), when present.
     public var bitrate: Int?
+    /// The edit list's media time (track timescale): where presentation starts in the `tfdt` timeline. ffmpeg's
+    /// CMAF writes the video's composition delay and the AAC encoder delay here; times from `tfdt` are moved back
+    /// by it so tracks keep their true offset to each other. 0 without an edit list.
+    public var editMediaTime: Int64
 
     public var kind: MediaKind { codec.kind }
 
-    public init(trackID: UInt32, timescale: UInt32, codec: CodecConfiguration, bitrate: Int? = nil) {
+    public init(trackID: UInt32, timescale: UInt32, codec: CodecConfiguration, bitrate: Int? = nil, editMediaTime: Int64 = 0) {
         self.trackID = trackID
         self.timescale = timescale
         self.codec = codec
         self.bitrate = bitrate
+        self.editMediaTime = editMediaTime
     }
 }
 
@@ -211,12 +216,34 @@ public struct FragmentedMP4IngestParser: Sendable {
                 let average = try b.readUInt32()
                 if average > 0 { bitrate = Int(average) }
             }
-            let description = IngestTrackDescription(trackID: trackID, timescale: timescale, codec: codec, bitrate: bitrate)
+            let description = IngestTrackDescription(trackID: trackID, timescale: timescale, codec: codec, bitrate: bitrate,
+                                                     editMediaTime: try Self.editMediaTime(trak))
             tracks[trackID] = description
             described.append(description)
         }
         guard !described.isEmpty else { throw .unsupported("the 'moov' has no H.264, HEVC or AAC track") }
         return described
+    }
+
+    /// The media time of the first edit that shows media (empty edits, media time -1, are skipped), or 0.
+    static func editMediaTime(_ trak: Box) throws(MediaParseError) -> Int64 {
+        guard let elst = trak.first(path: "edts/elst") else { return 0 }
+        let (version, _, body) = try elst.fullBoxHeader()
+        var r = ByteReader(body)
+        let count = try r.readUInt32()
+        for _ in 0..<min(count, 16) {
+            let mediaTime: Int64
+            if version == 1 {
+                _ = try r.readUInt64()
+                mediaTime = Int64(bitPattern: try r.readUInt64())
+            } else {
+                _ = try r.readUInt32()
+                mediaTime = Int64(Int32(bitPattern: try r.readUInt32()))
+            }
+            _ = try r.readUInt32()  // media_rate
+            if mediaTime >= 0 { return mediaTime }
+        }
+        return 0
     }
 
     /// `systemBitrate` per `trackID` from the SMIL text of the live server manifest box (after version/flags).
@@ -259,7 +286,7 @@ public struct FragmentedMP4IngestParser: Sendable {
             if let tfdtBox = traf.first(path: "tfdt") {
                 let tfdt = try TrackFragmentDecodeTime(tfdtBox)
                 guard tfdt.baseMediaDecodeTime <= UInt64(Int64.max) else { throw .invalid("tfdt \(tfdt.baseMediaDecodeTime) is absurd") }
-                start = Int64(tfdt.baseMediaDecodeTime)
+                start = Int64(tfdt.baseMediaDecodeTime) - track.editMediaTime
             } else if let tfxd = traf.children.first(where: { $0.type == "uuid" && $0.userType == CMAFWriter.tfxdUserType }) {
                 let (version, _, body) = try tfxd.fullBoxHeader()
                 var r = ByteReader(body)
