@@ -38,6 +38,9 @@ public actor FragmentedMP4IngestServer {
     static let resendWindowSeconds: Int64 = 60
     /// Largest DASH manifest read.
     static let maximumManifestBytes = 1 << 20
+    /// Streams one access token may feed at once: far more than any ladder, few enough that a sender inventing
+    /// object names cannot grow the server's tables without bound.
+    static let maximumStreamsPerToken = 64
 
     private var publications: [PublicationKey: Publication] = [:]
     private var requests: [Int: ActiveRequest] = [:]
@@ -146,6 +149,12 @@ public actor FragmentedMP4IngestServer {
     private func receiveMedia(_ request: HTTPRequest, body: HTTPRequestBody, id: Int, key: PublicationKey,
                               path: FragmentedMP4IngestPath, channel: LiveChannel, logger: Logger) async -> HTTPResponse {
         let now = loop.nowMilliseconds
+        if publications[key] == nil,
+           publications.keys.count(where: { $0.token == key.token }) >= Self.maximumStreamsPerToken {
+            let reason = "live event '\(channel.name)' already takes \(Self.maximumStreamsPerToken) streams; '\(path.stream)' is one too many (name each track's objects consistently)"
+            logger.warning("fragmented MP4 encoder refused", metadata: ["code": "\(IngestRefusalCode.qualitiesExceeded)", "reason": "\(reason)"])
+            return .error(status: 403, message: "\(IngestRefusalCode.qualitiesExceeded): \(reason)")
+        }
         if let existing = publications[key], existing.channel !== channel {
             // The token now belongs to another channel (the event was recreated): the old publication is over.
             endPublication(key, reason: .eventStopped)

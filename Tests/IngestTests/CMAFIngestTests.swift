@@ -171,6 +171,19 @@ import Testing
         }
     }
 
+    @Test func oneTokenFeedsAtMost64StreamsAtOnce() async throws {
+        try await withServer { server, channel in
+            for index in 0..<64 {
+                #expect(await send(server, "init-cam\(index).m4s", Self.header()).status == 200)
+            }
+            let refused = await send(server, "init-cam64.m4s", Self.header())
+            #expect(refused.status == 403 && text(refused).contains(IngestRefusalCode.qualitiesExceeded))
+            // A stream already fed goes on.
+            #expect(await send(server, "chunk-cam3-00001.m4s", Self.segment(0)).status == 200)
+            #expect(await channel.stats.framesIn == 50)
+        }
+    }
+
     @Test func aRedundantCopyOfAStreamIsSkippedFrameByFrame() async throws {
         try await withServer { server, channel in
             // One encoder's fragments 0..<3, then its twin's, offset by half a fragment (25 frames): only the frames
