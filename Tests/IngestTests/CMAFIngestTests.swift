@@ -171,6 +171,20 @@ import Testing
         }
     }
 
+    @Test func anLmsgSegmentEndsTheTrackAtOnce() async throws {
+        try await withServer { server, channel in
+            #expect(await send(server, "Streams(cam)", Self.header(), method: "POST").status == 200)
+            #expect(await send(server, "Streams(cam)", Self.segment(0), method: "POST").status == 200)
+            // Header and segments in separate POSTs: the track stays open between them.
+            #expect(await channel.activeStreams == ["cam"])
+            let styp: [UInt8] = [0, 0, 0, 24] + Array("stypmsdh".utf8) + [0, 0, 0, 0] + Array("msdhlmsg".utf8)
+            let last = styp + SmoothIngestTests.body(fragments: 1..<2, header: false)
+            #expect(await send(server, "Streams(cam)", last, method: "POST").status == 200)
+            #expect(await channel.activeStreams.isEmpty)
+            #expect(await channel.stats.framesIn == 100)
+        }
+    }
+
     @Test func oneTokenFeedsAtMost64StreamsAtOnce() async throws {
         try await withServer { server, channel in
             for index in 0..<64 {

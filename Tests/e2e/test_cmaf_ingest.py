@@ -6,6 +6,7 @@ import math
 import os
 import re
 import subprocess
+import threading
 import time
 
 from conftest import arm, count_frames_file, download_track, hls_media_playlists, parse_media_playlist, \
@@ -216,3 +217,41 @@ def test_refusals_a_malformed_segment_and_an_idle_track(daemon, tmp_path):
     ends = [e for e in stream_events(daemon, "objects") if e["eventType"] == "StreamEvent/EndIngest"]
     assert any(e["data"].get("resultCode") == "MPE_RTMP_SESSION_IDLE_TIMEOUT" for e in ends), ends
     assert arm(daemon, "GET", "/liveEvents/objects")[0] == 200
+
+
+def test_long_running_post_per_track_to_streams_urls(daemon, tmp_path):
+    """DASH-IF Interface 1 as the spec draws it: one long-running chunked POST per CMAF track, to
+    `…/ingest.isml/Streams(<track>)`, the CMAF header first and then every segment, on two parallel connections."""
+    seconds = 6
+    out = tmp_path / "dash"
+    out.mkdir()
+    r = subprocess.run(dash_push_cmd(str(out / "manifest.mpd"), seconds, size="640x360", bitrate="800k", realtime=False),
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    tracks = {}
+    for index, name in ((0, "video"), (1, "audio")):
+        body = (out / f"init-stream{index}.m4s").read_bytes()
+        for segment in sorted(glob.glob(str(out / f"chunk-stream{index}-*.m4s"))):
+            body += open(segment, "rb").read()
+        tracks[name] = body
+        (tmp_path / f"sent-{name}.mp4").write_bytes(body)
+
+    ev = cmaf_event(daemon, "perTrack")
+    path = ingest_url(ev).split(str(daemon.http_port), 1)[1]
+    results = {}
+
+    def push(name):
+        results[name] = put(daemon, f"{path}/Streams({name})", tracks[name], method="POST", chunked=True)
+
+    threads = [threading.Thread(target=push, args=(name,)) for name in tracks]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert results == {"video": (200, ""), "audio": (200, "")}, results
+    # Each POST carried a whole track: its end ends the track's session.
+    assert wait_for_log(daemon, "fragmented MP4 session ended by the encoder", count=2), daemon.read_log()[-3000:]
+    sent_video, _ = count_frames_file(str(tmp_path / "sent-video.mp4"))
+    sent_audio, _ = count_frames_file(str(tmp_path / "sent-audio.mp4"))
+    assert sent_video == seconds * FPS
+    check_preview_plays(ev, tmp_path, sent_video, aac_frames(seconds), "pertrack")
