@@ -276,6 +276,7 @@ public actor FragmentedMP4IngestServer {
             case .tracks(let tracks):
                 headers[key] = header
                 state.sawHeader = true
+                publications[key]?.ending = nil  // a new header (re)starts the track, whatever ended it before
                 state.choose(tracks)
                 if publication.began {
                     for track in state.tracks.values { configure(key, track: track) }
