@@ -171,6 +171,33 @@ import Testing
         }
     }
 
+    @Test func theEditListMovesTfdtTimesBack() throws {
+        // ffmpeg's CMAF header: an edit list whose media time is the composition delay (or the AAC priming).
+        var header = Self.header()
+        let elst: [UInt8] = [0, 0, 0, 28] + Array("elst".utf8) + [0, 0, 0, 0, 0, 0, 0, 1]
+            + [0, 0, 0, 0] + [0, 0, 0x07, 0xD0] + [0, 1, 0, 0]  // duration 0, media time 2000, rate 1.0
+        let edts: [UInt8] = [0, 0, 0, 36] + Array("edts".utf8) + elst
+        func offset(of type: String) throws -> Int {
+            let pattern = Array(type.utf8)
+            return try #require((0..<(header.count - 4)).first { Array(header[$0..<($0 + 4)]) == pattern }) - 4
+        }
+        let moov = try offset(of: "moov"), trak = try offset(of: "trak")
+        header.insert(contentsOf: edts, at: trak + 8)
+        for start in [moov, trak] {
+            let size = header[start..<(start + 4)].reduce(0) { $0 << 8 | Int($1) } + edts.count
+            header.replaceSubrange(start..<(start + 4), with: (0..<4).map { UInt8(truncatingIfNeeded: size >> (24 - 8 * $0)) })
+        }
+        var parser = FragmentedMP4IngestParser()
+        let events = try parser.receive(header + Self.segment(0))
+        guard case .tracks(let tracks) = events.first, case .fragment(let fragment) = events.last else {
+            Issue.record("expected tracks then a fragment, got \(events)")
+            return
+        }
+        #expect(tracks.first?.editMediaTime == 2000)
+        #expect(fragment.startTime == -2000 && fragment.frames.first?.decodeTime == -2000)
+        #expect(fragment.endTime == 50 * 1_000 - 2000)
+    }
+
     @Test func anLmsgSegmentEndsTheTrackAtOnce() async throws {
         try await withServer { server, channel in
             #expect(await send(server, "Streams(cam)", Self.header(), method: "POST").status == 200)
