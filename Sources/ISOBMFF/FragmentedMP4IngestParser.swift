@@ -11,15 +11,19 @@ public struct IngestTrackDescription: Sendable, Hashable {
     /// CMAF writes the video's composition delay and the AAC encoder delay here; times from `tfdt` are moved back
     /// by it so tracks keep their true offset to each other. 0 without an edit list.
     public var editMediaTime: Int64
+    /// The `mdhd` language (ISO 639-2/T, e.g. `eng`), nil when absent or `und`.
+    public var language: String?
 
     public var kind: MediaKind { codec.kind }
 
-    public init(trackID: UInt32, timescale: UInt32, codec: CodecConfiguration, bitrate: Int? = nil, editMediaTime: Int64 = 0) {
+    public init(trackID: UInt32, timescale: UInt32, codec: CodecConfiguration, bitrate: Int? = nil, editMediaTime: Int64 = 0,
+                language: String? = nil) {
         self.trackID = trackID
         self.timescale = timescale
         self.codec = codec
         self.bitrate = bitrate
         self.editMediaTime = editMediaTime
+        self.language = language
     }
 }
 
@@ -192,6 +196,8 @@ public struct FragmentedMP4IngestParser: Sendable {
             try m.skip(mdhdVersion == 1 ? 16 : 8)
             let timescale = try m.readUInt32()
             guard timescale > 0 else { throw .invalid("track \(trackID) has timescale 0") }
+            try m.skip(mdhdVersion == 1 ? 8 : 4)
+            let language = Self.language(packed: try m.readUInt16())
             guard let entry = trak.first(path: "mdia/minf/stbl/stsd")?.children.first else {
                 throw .invalid("track \(trackID) has no sample description")
             }
@@ -217,12 +223,20 @@ public struct FragmentedMP4IngestParser: Sendable {
                 if average > 0 { bitrate = Int(average) }
             }
             let description = IngestTrackDescription(trackID: trackID, timescale: timescale, codec: codec, bitrate: bitrate,
-                                                     editMediaTime: try Self.editMediaTime(trak))
+                                                     editMediaTime: try Self.editMediaTime(trak), language: language)
             tracks[trackID] = description
             described.append(description)
         }
         guard !described.isEmpty else { throw .unsupported("the 'moov' has no H.264, HEVC or AAC track") }
         return described
+    }
+
+    /// The `mdhd` language: three 5-bit letters (each + 0x60) after a pad bit; nil for `und` or anything not a-z.
+    static func language(packed: UInt16) -> String? {
+        let letters = [(packed >> 10) & 0x1F, (packed >> 5) & 0x1F, packed & 0x1F].map { UInt8($0) + 0x60 }
+        guard letters.allSatisfy({ (0x61...0x7A).contains($0) }) else { return nil }
+        let code = String(decoding: letters, as: UTF8.self)
+        return code == "und" ? nil : code
     }
 
     /// The media time of the first edit that shows media (empty edits, media time -1, are skipped), or 0.

@@ -341,6 +341,9 @@ public actor FragmentedMP4IngestServer {
             if let bitrate = track.bitrate {
                 channel.declareBitrate(stream: stream, kind: track.kind, bitsPerSecond: bitrate)
             }
+            if let language = track.language {
+                channel.declareLanguage(stream: stream, kind: track.kind, language: language)
+            }
         }
         publications[key]?.kinds.insert(track.kind)
     }

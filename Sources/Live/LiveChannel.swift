@@ -24,6 +24,8 @@ public actor LiveChannel: MediaSource {
     private let clock: @Sendable () -> Int64
     private var logger: Logger
     private var declaredBitrates: [TrackKey: Int] = [:]
+    /// Languages encoders declared (fMP4 `mdhd`), ISO 639-2/T.
+    private var declaredLanguages: [TrackKey: String] = [:]
     private var trackIDs: [TrackKey: UInt32] = [:]
     /// Longest video fragment seen (seconds): the GOP, for target durations.
     private var nominalFragmentDuration: Double = 0
@@ -85,6 +87,12 @@ public actor LiveChannel: MediaSource {
         guard bitsPerSecond > 0 else { return }
         declaredBitrates[TrackKey(stream: stream, kind: kind)] = bitsPerSecond
         ingestTelemetry.declareBitrate(TrackKey(stream: stream, kind: kind), bitsPerSecond: bitsPerSecond)
+    }
+
+    /// The language of a stream's track (fMP4 ingest's `mdhd`). An audio track with a language is published as
+    /// `audio_<language>`, so several languages (one stream each) are several tracks, not copies of one.
+    public func declareLanguage(stream: String, kind: MediaKind, language: String) {
+        declaredLanguages[TrackKey(stream: stream, kind: kind)] = language.lowercased()
     }
 
     public func configure(stream: String, codec: CodecConfiguration) {
@@ -259,8 +267,10 @@ public actor LiveChannel: MediaSource {
             let seconds = max(Double(firstFragment.segment.duration) / Double(MediaTime.ticksPerSecond), 0.001)
             bitrate = max(1000, Int((Double(bytes * 8) / seconds / 1000).rounded()) * 1000)
         }
-        return TrackInfo(trackID: id, kind: key.kind, name: key.kind.rawValue, timescale: UInt32(MediaTime.ticksPerSecond),
-                         codec: codec, bitrate: bitrate)
+        let language = declaredLanguages[key]
+        let name = language.map { key.kind == .audio ? "audio_\($0)" : key.kind.rawValue } ?? key.kind.rawValue
+        return TrackInfo(trackID: id, kind: key.kind, name: name, timescale: UInt32(MediaTime.ticksPerSecond),
+                         codec: codec, bitrate: bitrate, language: language ?? "und")
     }
 
     // MARK: - Fragment sinks

@@ -22,7 +22,9 @@ import Testing
     func tracks() throws -> (TrackInfo, TrackInfo) {
         var video = try Vectors.videoTrack(Vectors.avcHigh720, id: 1)
         video.timescale = 90_000
-        return (video, Vectors.audioTrack(id: 2))
+        var audio = Vectors.audioTrack(id: 2)
+        audio.language = "fra"
+        return (video, audio)
     }
 
     /// ftyp + moov (two tracks) + live server manifest + a Smooth video fragment (tfdt and tfxd) + a CMAF audio fragment.
@@ -79,6 +81,11 @@ import Testing
         #expect(tracks.map(\.timescale) == [90_000, 48_000])
         #expect(tracks.map(\.kind) == [.video, .audio])
         #expect(tracks.map(\.bitrate) == [2_500_000, 128_000])
+        // The mdhd language: `und` (the video) is no language, `fra` is kept.
+        #expect(tracks.map(\.language) == [nil, "fra"])
+        #expect(FragmentedMP4IngestParser.language(packed: 0x55C4) == nil)
+        #expect(FragmentedMP4IngestParser.language(packed: 0x15C7) == "eng")
+        #expect(FragmentedMP4IngestParser.language(packed: 0) == nil)
         guard case .avc(let avc) = tracks[0].codec else { Issue.record("video is not AVC"); return }
         #expect(avc.record == Vectors.avcHigh720)
         guard case .aac(let asc) = tracks[1].codec else { Issue.record("audio is not AAC"); return }

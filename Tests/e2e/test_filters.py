@@ -226,3 +226,64 @@ def test_filters_on_every_format_live_and_on_demand(daemon, tmp_path):
         assert e.status_code == 400 and "pinned" in str(e), e
     client.streaming_locators.delete(RG, ACCOUNT, "pinned")
     client.asset_filters.delete(RG, ACCOUNT, "program", "videoonly")
+
+
+def language_push_cmd(url, seconds, language, video):
+    """ffmpeg's ismv muxer over HTTP: one AAC track with its `mdhd` language, with or without a video track."""
+    cmd = ["ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin", "-re"]
+    if video:
+        cmd += ["-f", "lavfi", "-i", "testsrc2=size=320x180:rate=30"]
+    cmd += ["-f", "lavfi", "-i", f"sine=frequency={440 if language == 'eng' else 880}:sample_rate=48000", "-t", str(seconds)]
+    if video:
+        cmd += ["-map", "0:v", "-map", "1:a", "-c:v", "libx264", "-preset", "ultrafast", "-g", "60", "-keyint_min", "60",
+                "-sc_threshold", "0", "-b:v", "400k"]
+    cmd += ["-c:a", "aac", "-b:a", "96k", "-metadata:s:a:0", f"language={language}",
+            "-f", "ismv", "-movflags", "isml+frag_keyframe", url]
+    return cmd
+
+
+def test_language_and_name_filters_on_two_audio_languages(daemon, tmp_path):
+    """Two Smooth (fMP4) pushes into one event, English with the video and French alone: their `mdhd` languages make
+    two audio tracks, and account filters pick by Language (a 2-letter tag matching the stored 3-letter code) and by
+    Name, on the live preview, in HLS and DASH, and in what ffprobe decodes."""
+    client = sdk_client(daemon)
+    event = new_event()
+    event.input.streaming_protocol = "FragmentedMP4"
+    created = client.live_events.begin_create(RG, ACCOUNT, "languages", event, auto_start=True).result(timeout=30)
+    ingest = created.input.endpoints[0].url
+    preview = created.preview.endpoints[0].url
+    client.account_filters.create_or_update(RG, ACCOUNT, "french", AccountFilter(tracks=[
+        FilterTrackSelection(track_selections=[condition("Type", "video")]),
+        FilterTrackSelection(track_selections=[condition("Language", "fr")])]))
+    client.account_filters.create_or_update(RG, ACCOUNT, "notenglish", AccountFilter(tracks=[
+        FilterTrackSelection(track_selections=[condition("Language", "en-GB", "NotEqual")])]))
+    client.account_filters.create_or_update(RG, ACCOUNT, "byname", AccountFilter(tracks=[
+        FilterTrackSelection(track_selections=[condition("Name", "AUDIO_ENG")])]))
+
+    seconds = 8
+    pushes = [subprocess.Popen(language_push_cmd(ingest + "/Streams(main)", seconds, "eng", True), stderr=subprocess.PIPE, text=True),
+              subprocess.Popen(language_push_cmd(ingest + "/Streams(french)", seconds, "fra", False), stderr=subprocess.PIPE, text=True)]
+    for p in pushes:
+        _, err = p.communicate(timeout=seconds + 60)
+        assert p.returncode == 0, err
+    time.sleep(1)
+
+    hls = preview + "(format=m3u8-cmaf)"
+    _, audio, text = hls_master(hls)
+    assert sorted(audio) == ["audio_eng", "audio_fra"], text
+    assert 'LANGUAGE="fr' in text and 'LANGUAGE="en' in text, text
+
+    variants, audio, text = hls_master(preview + "(format=m3u8-cmaf,filter=french)")
+    assert audio == ["audio_fra"] and video_bitrates(variants) == ["320x180"], text
+    french = re.search(r'#EXT-X-MEDIA:TYPE=AUDIO.*?URI="([^"]+)"', text).group(1)
+    init, segs, _ = parse_media_playlist(resolve(preview + "(format=m3u8-cmaf,filter=french)", french))
+    frames, _ = count_frames_file(download_track(init, [s for s, _, _ in segs], str(tmp_path / "fra.mp4")))
+    assert frames >= (seconds - 2) * 46, frames
+    # NotEqual with another region of English still drops English (primary subtags compare); video has no language.
+    _, audio, text = hls_master(preview + "(format=m3u8-cmaf,filter=notenglish)")
+    assert audio == ["audio_fra"], text
+    reps, _ = dash_representations(preview + "(format=mpd-time-cmaf,filter=byname)")
+    assert list(reps) == ["audio"] and len(reps["audio"]) == 1, reps
+    _, mpd = dash_representations(preview + "(format=mpd-time-cmaf,filter=french)")
+    langs = sorted(a.get("lang") for a in mpd.iter(DASH_NS + "AdaptationSet") if a.get("contentType") == "audio")
+    assert langs in (["fr"], ["fra"]), langs
