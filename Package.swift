@@ -59,9 +59,9 @@ let package = Package(
 
         // MARK: - Tests
         .testTarget(name: "MediaTests", dependencies: ["Media"]),
-        .testTarget(name: "ISOBMFFTests", dependencies: ["ISOBMFF", "Media"]),
+        .testTarget(name: "ISOBMFFTests", dependencies: ["ISOBMFF", "Media", "EventLoop"]),
         .testTarget(name: "RTMPTests", dependencies: ["RTMP", "Media"]),
-        .testTarget(name: "PackagingTests", dependencies: ["Packaging", "Media"]),
+        .testTarget(name: "PackagingTests", dependencies: ["Packaging", "Media", "EventLoop"]),
         .testTarget(name: "EventLoopTests", dependencies: ["EventLoop", "CLibUV"]),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP", "EventLoop"]),
         .testTarget(name: "LiveTests", dependencies: ["Live", "Media", "ISOBMFF"]),

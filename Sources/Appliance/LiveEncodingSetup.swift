@@ -1,5 +1,6 @@
 import ControlPlane
 import EncodeModel
+import EventLoop
 import Foundation
 import Live
 import Logging
@@ -87,7 +88,7 @@ enum LiveEncodingSetup {
         let reader = DispatchQueue(label: "edgelive.probe")
         nonisolated(unsafe) var data = Data()
         reader.async {
-            data = output.fileHandleForReading.readDataToEndOfFile()
+            data = Data(BlockingRead.toEnd(fileDescriptor: output.fileHandleForReading.fileDescriptor))
             done.signal()
         }
         if done.wait(timeout: .now() + probeTimeout) == .timedOut {

@@ -17,7 +17,7 @@ func runCurl(_ arguments: [String]) async throws -> [UInt8]? {
     // Read on a plain thread so the cooperative pool is not blocked while curl talks to the loop.
     let data: Data = await withCheckedContinuation { continuation in
         Thread.detachNewThread {
-            let data = pipe.fileHandleForReading.readDataToEndOfFile()
+            let data = Data(BlockingRead.toEnd(fileDescriptor: pipe.fileHandleForReading.fileDescriptor))
             process.waitUntilExit()
             continuation.resume(returning: data)
         }

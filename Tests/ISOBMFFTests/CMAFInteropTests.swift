@@ -1,5 +1,6 @@
 // Interop: CMAF written by CMAFWriter from real encoder output must play in ffmpeg.
 // ffmpeg and ffprobe are required test tools in this project; a missing one fails the test.
+import EventLoop
 import Foundation
 import Testing
 import Media
@@ -210,8 +211,8 @@ enum Tool {
         process.standardError = err
         try process.run()
         // Read before waiting so a full pipe cannot block the child.
-        let output = out.fileHandleForReading.readDataToEndOfFile()
-        let errors = err.fileHandleForReading.readDataToEndOfFile()
+        let output = Data(BlockingRead.toEnd(fileDescriptor: out.fileHandleForReading.fileDescriptor))
+        let errors = Data(BlockingRead.toEnd(fileDescriptor: err.fileHandleForReading.fileDescriptor))
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
             throw ToolError(description: "\(name) \(arguments.joined(separator: " ")) exited with \(process.terminationStatus): "

@@ -2,6 +2,7 @@
 // filters and filters that leave nothing answer 404, the locator's filters always apply with the URL's, media
 // playlists are filtered, and every segment a filtered manifest lists is served and decodes (ffprobe).
 import Testing
+import EventLoop
 import Foundation
 import HTTP
 import ISOBMFF
@@ -132,8 +133,8 @@ enum FilterMedia {
         process.standardOutput = out
         process.standardError = err
         try process.run()
-        let output = out.fileHandleForReading.readDataToEndOfFile()
-        let errors = err.fileHandleForReading.readDataToEndOfFile()
+        let output = Data(BlockingRead.toEnd(fileDescriptor: out.fileHandleForReading.fileDescriptor))
+        let errors = Data(BlockingRead.toEnd(fileDescriptor: err.fileHandleForReading.fileDescriptor))
         process.waitUntilExit()
         guard process.terminationStatus == 0, errors.isEmpty else {
             throw Failure(description: "\(tool) \(arguments.joined(separator: " ")) exited with \(process.terminationStatus): "

@@ -1,5 +1,6 @@
 // A small MPEG-TS reader for the tests (independent of the muxer's code), and tools to run ffmpeg/ffprobe.
 
+import EventLoop
 import Foundation
 import ISOBMFF
 import Media
@@ -157,8 +158,8 @@ enum Tool {
         process.standardOutput = out
         process.standardError = err
         try process.run()
-        let output = out.fileHandleForReading.readDataToEndOfFile()
-        let errors = err.fileHandleForReading.readDataToEndOfFile()
+        let output = Data(BlockingRead.toEnd(fileDescriptor: out.fileHandleForReading.fileDescriptor))
+        let errors = Data(BlockingRead.toEnd(fileDescriptor: err.fileHandleForReading.fileDescriptor))
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
             throw ToolError(description: "\(name) \(arguments.joined(separator: " ")) exited with \(process.terminationStatus): "

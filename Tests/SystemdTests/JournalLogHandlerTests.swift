@@ -1,4 +1,5 @@
 // JournalLogHandler: journal fields from swift-log calls, and journald detection.
+import EventLoop
 import Foundation
 import Logging
 import Testing
@@ -100,7 +101,7 @@ func entryReachesJournald() throws {
         run.standardOutput = pipe
         try run.run()
         run.waitUntilExit()
-        let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let text = String(decoding: Data(BlockingRead.toEnd(fileDescriptor: pipe.fileHandleForReading.fileDescriptor)), as: UTF8.self)
         found = text.contains("journal test")
         if !found { usleep(100_000) }
     }

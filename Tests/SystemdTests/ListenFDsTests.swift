@@ -76,7 +76,7 @@ func socketActivatedChildAcceptsOnInheritedSockets() throws {
     let reply = readAll(client, timeout: .seconds(120))
     #expect(reply == "http=[3] rtmp=[4] env-unset=true\n")
     process.waitUntilExit()
-    let childOutput = String(decoding: report.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    let childOutput = String(decoding: Data(BlockingRead.toEnd(fileDescriptor: report.fileHandleForReading.fileDescriptor)), as: UTF8.self)
     #expect(process.terminationStatus == 0, "child output:\n\(childOutput)")
 }
 
