@@ -15,6 +15,9 @@ public struct ManifestOptions: Sendable, Hashable {
     /// Canonical fragments per HLS MPEG-TS segment. Not a URL option: the live output's `hls.fragmentsPerTsSegment`,
     /// which the origin takes from what the locator publishes; 1 when unknown.
     public var fragmentsPerTSSegment: Int
+    /// `part=<n>` on `Fragments(<track>=<t>,…)`: part (CMAF chunk) `n` of the segment at `t`, counting from 0
+    /// (LL-HLS partial segments of low-latency events); nil for the whole segment.
+    public var part: Int?
 
     /// Schemes `encryption=` accepts (spec/ams-live.md §10.1, §11).
     public static let encryptionSchemes = ["cbc", "cenc", "cbcs-aapl", "piff"]
