@@ -243,10 +243,12 @@ struct TrackState: Sendable {
                 span += duration
                 end += 1
             }
-            // The run reached the samples available so far: complete only if one more sample would overflow it.
+            // The run reached the samples available so far: complete only if one more sample would overflow it. The
+            // next duration is estimated from the last one, less an eighth: millisecond timestamps make 30 fps frames
+            // 33 or 34 ms, and a run of exactly the part duration must not be cut a frame short.
             if !complete, end > chunkedCount {
                 let next = Int64(pending[end - 1].duration)
-                complete = span + next > partDuration
+                complete = span + next - next / 8 > partDuration
             }
             guard complete, end > chunkedCount, let first = pending.first else { break }
             let index = chunkStarts.count
