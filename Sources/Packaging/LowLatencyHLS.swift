@@ -13,7 +13,7 @@ import Media
 ///   `#EXT-X-PRELOAD-HINT:TYPE=PART,URI=…` naming the next part (of the open segment, or part 0 of the segment that
 ///   starts where the last one ended).
 /// - `_HLS_skip=YES`: the segments that end more than CAN-SKIP-UNTIL before the playlist's end are replaced by
-///   `#EXT-X-SKIP:SKIPPED-SEGMENTS=<n>`.
+///   `#EXT-X-SKIP:SKIPPED-SEGMENTS=<n>` (no tag, the full playlist, while none is that old).
 /// - No `#EXT-X-RENDITION-REPORT` (players reload each rendition's playlist they use).
 public enum LowLatencyHLS {
     /// `#EXT-X-VERSION` of LL-HLS media playlists (EXT-X-SKIP requires 9).
@@ -138,7 +138,8 @@ public enum LowLatencyHLS {
         if skip {
             // Skip only whole segments that end before the skip boundary.
             while skipped < segments.count, segments[skipped].endTime <= end - skipUntil { skipped += 1 }
-            lines.append("#EXT-X-SKIP:SKIPPED-SEGMENTS=\(skipped)")
+            // Nothing old enough yet: the full playlist is the answer.
+            if skipped > 0 { lines.append("#EXT-X-SKIP:SKIPPED-SEGMENTS=\(skipped)") }
         }
         let partsFrom = end - Int64(partsListedTargets) * target * ticksPerSecond
         for segment in segments[skipped...] {

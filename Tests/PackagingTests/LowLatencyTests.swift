@@ -81,6 +81,13 @@ import Testing
         #expect(text.contains("#EXT-X-SKIP:SKIPPED-SEGMENTS=1\n#EXT-X-PROGRAM-DATE-TIME:2023-11-14T22:13:21.000Z\n"))
         #expect(!text.contains("Fragments(video=17000000000000000,format=m3u8-cmaf).mp4"))
         #expect(text.components(separatedBy: "#EXTINF").count - 1 == 6)
+        // A playlist shorter than CAN-SKIP-UNTIL has nothing to skip: the full playlist comes back.
+        var (short, shortTimeline, shortParts) = Self.live()
+        shortTimeline.segments = Array(shortTimeline.segments.suffix(5))
+        short.tracks = [shortTimeline]
+        shortParts.closed = shortParts.closed.filter { $0.key >= shortTimeline.segments[0].startTime }
+        let full = LowLatencyHLS.mediaPlaylist(short, track: shortTimeline, parts: shortParts, options: cmaf)
+        #expect(LowLatencyHLS.mediaPlaylist(short, track: shortTimeline, parts: shortParts, options: cmaf, skip: true) == full)
     }
 
     @Test func withoutAnOpenSegmentTheHintIsTheNextSegmentsFirstPart() {
