@@ -201,6 +201,12 @@ def test_ll_hls_parts_concatenate_to_the_segment(ll_event, tmp_path):
     (tmp_path / "seg.ts").write_bytes(http_get(ts_url)[2])
     frames_ts, _ = count_frames_file(str(tmp_path / "seg.ts"))
     assert frames_ts >= FPS * 0.9, frames_ts
+    # Smooth rewraps the same samples into one moof; the I-frame playlist's key frame is the first sample alone.
+    smooth = http_get(segment_url.replace(",format=m3u8-cmaf).mp4", ")"))[2]
+    assert smooth.count(b"moof") == 1 and len(smooth) > len(whole) - 2000, (len(smooth), len(whole))
+    key_frame = http_get(segment_url.replace("/Fragments(", "/KeyFrames("))[2]
+    (tmp_path / "key.mp4").write_bytes(init + key_frame)
+    assert count_frames_file(str(tmp_path / "key.mp4"))[0] == 1
 
 
 def test_ll_dash_chunked_segment_in_progress(ll_event, tmp_path):
