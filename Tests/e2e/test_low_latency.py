@@ -12,7 +12,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from conftest import arm, count_frames_file, ffmpeg_push_cmd, http_get, http_status, resolve
+from conftest import arm, count_frames_file, ffmpeg_push_cmd, http_get, http_status, probe_url_frames, resolve
 
 ALLOW_ALL = {"ip": {"allow": [{"name": "all", "address": "0.0.0.0", "subnetPrefixLength": 0}]}}
 MPD_NS = {"d": "urn:mpeg:dash:schema:mpd:2011"}
@@ -269,6 +269,14 @@ def test_ll_dash_chunked_segment_in_progress(ll_event, tmp_path):
     (tmp_path / "dash.mp4").write_bytes(init + body)
     frames, pts = count_frames_file(str(tmp_path / "dash.mp4"))
     assert frames == len(pts) and frames >= FPS * 0.5, frames
+
+
+def test_clients_without_low_latency_still_play(ll_event):
+    """ffprobe (libavformat's HLS and DASH demuxers know nothing of parts or chunked transfer) plays both."""
+    daemon, preview, playlist_url, push = ll_event
+    for fmt in ("m3u8-cmaf", "mpd-time-cmaf"):
+        counts = probe_url_frames(preview + f"(format={fmt})", settle=5, limit=12)
+        assert counts.get("video", 0) >= 5 * FPS and counts.get("audio", 0) >= 5 * 46, (fmt, counts)
 
 
 def test_default_event_playlists_are_not_low_latency(daemon):
