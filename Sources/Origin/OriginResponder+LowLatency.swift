@@ -60,7 +60,15 @@ extension OriginResponder {
             timeline = updated
             parts = updatedParts
         }
-        let text = LowLatencyHLS.mediaPlaylist(presentation, track: timeline, parts: parts, options: options, skip: directives.skip)
+        var reports: [LowLatencyHLS.RenditionReport] = []
+        for other in presentation.tracks where other.track.kind == timeline.track.kind && other.track != timeline.track {
+            if let otherParts = await live.parts(trackName: other.track.name, bitrate: other.track.bitrate),
+               let report = LowLatencyHLS.RenditionReport(other, parts: otherParts) {
+                reports.append(report)
+            }
+        }
+        let text = LowLatencyHLS.mediaPlaylist(presentation, track: timeline, parts: parts, options: options,
+                                               skip: directives.skip, renditionReports: reports)
         return manifest(text, type: Self.hlsType, live: true)
     }
 

@@ -14,8 +14,35 @@ import Media
 ///   starts where the last one ended).
 /// - `_HLS_skip=YES`: the segments that end more than CAN-SKIP-UNTIL before the playlist's end are replaced by
 ///   `#EXT-X-SKIP:SKIPPED-SEGMENTS=<n>` (no tag, the full playlist, while none is that old).
-/// - No `#EXT-X-RENDITION-REPORT` (players reload each rendition's playlist they use).
+/// - `#EXT-X-RENDITION-REPORT:URI="../QualityLevels(<b>)/Manifest(<track>,format=m3u8-cmaf)",LAST-MSN=…,LAST-PART=…` for
+///   each other rendition of the same kind (the alternatives a player switches to), so a switch can block on the right
+///   part at once.
 public enum LowLatencyHLS {
+    /// Where another rendition stands: its newest part (or segment).
+    public struct RenditionReport: Sendable, Hashable {
+        public var track: TrackInfo
+        public var lastMSN: Int
+        public var lastPart: Int?
+
+        public init(track: TrackInfo, lastMSN: Int, lastPart: Int?) {
+            self.track = track
+            self.lastMSN = lastMSN
+            self.lastPart = lastPart
+        }
+
+        /// The report of `timeline` with `parts`: the open segment's last part, else the last segment's last part.
+        public init?(_ timeline: TrackTimeline, parts: TrackParts) {
+            if let open = parts.open, !open.parts.isEmpty {
+                self.init(track: timeline.track, lastMSN: open.sequenceNumber, lastPart: open.parts.count - 1)
+            } else if let last = timeline.segments.last {
+                self.init(track: timeline.track, lastMSN: last.sequenceNumber,
+                          lastPart: parts.closed[last.startTime].map { $0.count - 1 })
+            } else {
+                return nil
+            }
+        }
+    }
+
     /// `#EXT-X-VERSION` of LL-HLS media playlists (EXT-X-SKIP requires 9).
     public static let version = 9
     /// PART-HOLD-BACK in part targets: the draft requires at least 2, recommends 3.
@@ -113,7 +140,8 @@ public enum LowLatencyHLS {
 
     /// The LL-HLS media playlist of `timeline`, with the parts of `parts`; `skip` makes it a delta update.
     public static func mediaPlaylist(_ presentation: Presentation, track timeline: TrackTimeline, parts: TrackParts,
-                                     options: ManifestOptions, skip: Bool = false) -> String {
+                                     options: ManifestOptions, skip: Bool = false,
+                                     renditionReports: [RenditionReport] = []) -> String {
         let track = timeline.track
         let segments = timeline.segments
         let timescale = track.timescale
@@ -166,6 +194,12 @@ public enum LowLatencyHLS {
         if let hint {
             lines.append("#EXT-X-PRELOAD-HINT:TYPE=PART,URI=" + ManifestText.hlsQuoted(
                 OriginPaths.part(track: track.name, time: hint.start, index: hint.index, options: options) + suffix))
+        }
+        for report in renditionReports {
+            var attributes = ["URI=" + ManifestText.hlsQuoted("../" + OriginPaths.mediaPlaylist(
+                bitrate: report.track.bitrate, track: report.track.name, options: options)), "LAST-MSN=\(report.lastMSN)"]
+            if let part = report.lastPart { attributes.append("LAST-PART=\(part)") }
+            lines.append("#EXT-X-RENDITION-REPORT:" + attributes.joined(separator: ","))
         }
         return lines.joined(separator: "\n") + "\n"
     }

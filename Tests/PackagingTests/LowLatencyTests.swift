@@ -102,6 +102,23 @@ import Testing
         _ = presentation
     }
 
+    @Test func renditionReportsNameTheOtherRenditionsNewestPart() throws {
+        let (presentation, timeline, parts) = Self.live()
+        var other = timeline
+        other.track = Fixtures.video360
+        let report = try #require(LowLatencyHLS.RenditionReport(other, parts: parts))
+        #expect(report.lastMSN == 17 && report.lastPart == 0)
+        var closedOnly = parts
+        closedOnly.open = nil
+        #expect(LowLatencyHLS.RenditionReport(other, parts: closedOnly)?.lastPart == 1)
+        let text = LowLatencyHLS.mediaPlaylist(presentation, track: timeline, parts: parts, options: cmaf, renditionReports: [report])
+        #expect(text.hasSuffix("""
+            #EXT-X-PRELOAD-HINT:TYPE=PART,URI="Fragments(video=17000000070000000,format=m3u8-cmaf,part=1).mp4"
+            #EXT-X-RENDITION-REPORT:URI="../QualityLevels(1000000)/Manifest(video_360,format=m3u8-cmaf)",LAST-MSN=17,LAST-PART=0
+
+            """))
+    }
+
     @Test func blockingDecisions() {
         let (_, timeline, parts) = Self.live()
         typealias D = LowLatencyHLS.Directives
