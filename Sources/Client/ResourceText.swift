@@ -108,6 +108,7 @@ public enum ResourceText {
         block.add("Locator id", properties?.streamingLocatorId)
         block.add("Asset", properties?.assetName)
         block.add("Policy", properties?.streamingPolicyName)
+        if let filters = properties?.filters, !filters.isEmpty { block.add("Filters", filters.joined(separator: ", ")) }
         block.add("Start", properties?.startTime.map(timestamp))
         block.add("End", properties?.endTime.map(timestamp))
         block.add("Created", properties?.created.map(timestamp))

@@ -78,15 +78,24 @@ public struct ARMRoute: Sendable, Hashable {
         case streamingEndpointOperation(String)
         /// `.../streamingEndpoints/{endpoint}/operationLocations/{operationId}`.
         case streamingEndpointOperationLocation(streamingEndpoint: String, operationId: String)
+        /// `accountFilters`
+        case accountFilters
+        /// `accountFilters/{name}`
+        case accountFilter(String)
+        /// `assets/{asset}/assetFilters`
+        case assetFilters(asset: String)
+        /// `assets/{asset}/assetFilters/{name}`
+        case assetFilter(asset: String, filter: String)
 
         /// The methods this target answers.
         public var allowedMethods: [ARMMethod] {
             switch self {
             case .account, .liveEvents, .liveOutputs, .assets, .streamingLocators, .streamingPolicies, .streamingEndpoints,
                  .liveEventOperation, .liveEventOperationLocation, .liveOutputOperation, .liveOutputOperationLocation,
-                 .streamingEndpointOperation, .streamingEndpointOperationLocation, .streamingEndpointSkus:
+                 .streamingEndpointOperation, .streamingEndpointOperationLocation, .streamingEndpointSkus,
+                 .accountFilters, .assetFilters:
                 [.get]
-            case .liveEvent, .asset, .streamingEndpoint:
+            case .liveEvent, .asset, .streamingEndpoint, .accountFilter, .assetFilter:
                 [.get, .put, .patch, .delete]
             // Live outputs, locators and policies are immutable: no PATCH in the swagger.
             case .liveOutput, .streamingLocator, .streamingPolicy:
@@ -123,10 +132,13 @@ public struct ARMRoute: Sendable, Hashable {
         case .asset(let name), .assetAction(let name, _): account.appending(.asset, name)
         case .streamingLocator(let name), .streamingLocatorAction(let name, _): account.appending(.streamingLocator, name)
         case .streamingPolicy(let name): account.appending(.streamingPolicy, name)
+        case .accountFilter(let name): account.appending(.accountFilter, name)
+        case .assetFilters(let asset): account.appending(.asset, asset)
+        case .assetFilter(let asset, let name): account.appending(.asset, asset).appending(.assetFilter, name)
         case .streamingEndpoint(let name), .streamingEndpointAction(let name, _), .streamingEndpointSkus(let name),
              .streamingEndpointOperationLocation(let name, _):
             account.appending(.streamingEndpoint, name)
-        case .liveEvents, .assets, .streamingLocators, .streamingPolicies, .streamingEndpoints,
+        case .liveEvents, .assets, .streamingLocators, .streamingPolicies, .streamingEndpoints, .accountFilters,
              .liveEventOperation, .liveOutputOperation, .streamingEndpointOperation:
             nil
         }
@@ -184,6 +196,7 @@ public struct ARMRoute: Sendable, Hashable {
             case "streaminglocators": return .streamingLocators
             case "streamingpolicies": return .streamingPolicies
             case "streamingendpoints": return .streamingEndpoints
+            case "accountfilters": return .accountFilters
             default: return nil
             }
         case 2:
@@ -197,6 +210,7 @@ public struct ARMRoute: Sendable, Hashable {
             case "streamingpolicies": return .streamingPolicy(name)
             case "streamingendpoints": return .streamingEndpoint(name)
             case "streamingendpointoperations": return .streamingEndpointOperation(name)
+            case "accountfilters": return .accountFilter(name)
             default: return nil
             }
         case 3:
@@ -209,7 +223,9 @@ public struct ARMRoute: Sendable, Hashable {
             case "liveevents":
                 if action == "liveoutputs" { return .liveOutputs(liveEvent: name) }
                 return find(LiveEventAction.self).map { .liveEventAction(name, $0) }
-            case "assets": return find(AssetAction.self).map { .assetAction(name, $0) }
+            case "assets":
+                if action == "assetfilters" { return .assetFilters(asset: name) }
+                return find(AssetAction.self).map { .assetAction(name, $0) }
             case "streaminglocators": return find(StreamingLocatorAction.self).map { .streamingLocatorAction(name, $0) }
             case "streamingendpoints":
                 if action == "skus" { return .streamingEndpointSkus(name) }
@@ -220,6 +236,7 @@ public struct ARMRoute: Sendable, Hashable {
             switch (words[0], words[2]) {
             case ("liveevents", "operationlocations"): return .liveEventOperationLocation(liveEvent: words[1], operationId: words[3])
             case ("liveevents", "liveoutputs"): return .liveOutput(liveEvent: words[1], liveOutput: words[3])
+            case ("assets", "assetfilters"): return .assetFilter(asset: words[1], filter: words[3])
             case ("streamingendpoints", "operationlocations"): return .streamingEndpointOperationLocation(streamingEndpoint: words[1], operationId: words[3])
             default: return nil
             }

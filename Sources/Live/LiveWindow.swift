@@ -49,7 +49,8 @@ public struct LiveWindow: Sendable {
         track.fragments.append(Stored(segment: segment, bytes: bytes))
         let horizon = segment.endTime - duration
         while track.head < track.fragments.count - 1, track.fragments[track.head].segment.endTime <= horizon {
-            if track.fragments[track.head + 1].segment.discontinuity { track.discontinuitySequence += 1 }
+            // EXT-X-DISCONTINUITY-SEQUENCE counts the tags no longer listed: the evicted fragment's own, if it had one.
+            if track.fragments[track.head].segment.discontinuity { track.discontinuitySequence += 1 }
             track.fragments[track.head].bytes = []
             track.head += 1
         }

@@ -13,6 +13,12 @@ extension OriginResponder {
         return source
     }
 
+    /// Low-latency playlists and MPDs are for unfiltered requests: a filter's time range or live backoff holds players
+    /// away from the live edge on purpose, so filtered requests get the ordinary (filtered) manifests.
+    func appliesNoFilters(_ options: ManifestOptions, _ filters: FilterSet) -> Bool {
+        filters.always.isEmpty && options.filters.isEmpty
+    }
+
     /// How long a blocked request is held at most: three target durations (LL-HLS then answers 503).
     private func blockingTimeout(_ presentation: Presentation, _ timeline: TrackTimeline?) -> Duration {
         let seconds = timeline.map { LowLatencyHLS.blockingTimeout(presentation, track: $0) }

@@ -64,9 +64,11 @@ public struct OriginResponder: HTTPResponder {
         }
         var options = parsed.options
         let source: any MediaSource
+        var filterSet = FilterSet.none
         switch await resolver.resolve(locatorID: parsed.locatorID, manifestName: parsed.manifestName, request: request) {
-        case let .source(resolved, fragmentsPerTSSegment, _):
+        case let .source(resolved, fragmentsPerTSSegment, filters):
             source = resolved
+            filterSet = filters
             options.fragmentsPerTSSegment = max(1, fragmentsPerTSSegment ?? 1)
         case let .refused(status, message):
             return .error(status: status, message: message)
@@ -74,16 +76,20 @@ public struct OriginResponder: HTTPResponder {
         let format = options.format
         switch parsed.resource {
         case .manifest:
-            let presentation = await source.presentation()
+            var presentation = await source.presentation()
             guard !presentation.tracks.isEmpty else {
                 return .error(status: 404, message: "\(source.sourceDescription) has no content yet: no encoder has sent a complete fragment")
+            }
+            switch filtered(presentation, filterSet, &options, source) {
+            case .failure(let error): return error.response
+            case .success(let kept): presentation = kept
             }
             let live = presentation.isLive
             if format.isHLS {
                 return manifest(HLSBuilder.multivariantPlaylist(presentation, options: options), type: Self.hlsType, live: live)
             }
             if format.isDASH {
-                if let lowLatency = await lowLatencyDASH(source, presentation, options: options) {
+                if appliesNoFilters(options, filterSet), let lowLatency = await lowLatencyDASH(source, presentation, options: options) {
                     return manifest(DASHBuilder.mpd(lowLatency.presentation, options: options, now: Date(), utcTimingURL: nil,
                                                     lowLatency: lowLatency.settings), type: Self.dashType, live: live)
                 }
@@ -92,10 +98,15 @@ public struct OriginResponder: HTTPResponder {
             return manifest(SmoothBuilder.manifest(presentation, options: options), type: Self.smoothType, live: live)
 
         case let .mediaPlaylist(bitrate, trackName):
-            if let response = await lowLatencyPlaylist(source, request: request, options: options, bitrate: bitrate, trackName: trackName) {
+            if appliesNoFilters(options, filterSet),
+               let response = await lowLatencyPlaylist(source, request: request, options: options, bitrate: bitrate, trackName: trackName) {
                 return response
             }
-            let presentation = await source.presentation()
+            var presentation = await source.presentation()
+            switch filtered(presentation, filterSet, &options, source, track: (trackName, bitrate)) {
+            case .failure(let error): return error.response
+            case .success(let kept): presentation = kept
+            }
             guard let timeline = presentation.timeline(named: trackName, bitrate: bitrate) else {
                 return unknownTrack(trackName, bitrate, source)
             }
@@ -114,7 +125,7 @@ public struct OriginResponder: HTTPResponder {
 
         case let .fragment(bitrate, trackName, time):
             if !format.usesFragmentedMP4 {
-                return await transportStreamSegment(source, options: options, bitrate: bitrate, trackName: trackName, time: time)
+                return await transportStreamSegment(source, options: options, filters: filterSet, bitrate: bitrate, trackName: trackName, time: time)
             }
             if format.isSmooth {
                 return await smoothFragment(source, bitrate: bitrate, trackName: trackName, time: time)
@@ -146,9 +157,13 @@ public struct OriginResponder: HTTPResponder {
 
     /// An MPEG-TS segment: the fragments ``HLSBuilder/tsSegments(_:track:options:)`` groups under `time`, plus, for
     /// v3 video, the default audio's samples from the same time span.
-    private func transportStreamSegment(_ source: any MediaSource, options: ManifestOptions, bitrate: Int,
+    private func transportStreamSegment(_ source: any MediaSource, options: ManifestOptions, filters: FilterSet, bitrate: Int,
                                         trackName: String, time: Int64) async -> HTTPResponse {
-        let presentation = await source.presentation()
+        var presentation = await source.presentation()
+        switch muxableAudio(presentation, filters, options, source, requested: (trackName, bitrate)) {
+        case .failure(let error): return error.response
+        case .success(let kept): presentation = kept
+        }
         guard let timeline = presentation.timeline(named: trackName, bitrate: bitrate) else {
             return unknownTrack(trackName, bitrate, source)
         }
@@ -158,7 +173,7 @@ public struct OriginResponder: HTTPResponder {
                 return .error(status: 404, message: "TS segment \(trackName)=\(time) is before the window of \(source.sourceDescription)")
             }
             if let last = list.segments.last, time > last.startTime {
-                return .error(status: 404, message: "TS segment \(trackName)=\(time) is beyond the live edge of \(source.sourceDescription)")
+                return await beyondEdge("TS segment \(trackName)=\(time)", source)
             }
             return .error(status: 404, message: "no TS segment of '\(trackName)' starts at \(time) in \(source.sourceDescription) "
                           + "(\(options.fragmentsPerTSSegment) fragment(s) per segment; take segment URLs from the media playlist)")
@@ -266,7 +281,7 @@ public struct OriginResponder: HTTPResponder {
         case .outsideWindow:
             return .failure(ErrorResponse(.error(status: 404, message: "fragment \(trackName)=\(time) is before the window of \(source.sourceDescription)")))
         case .beyondLiveEdge:
-            return .failure(ErrorResponse(.error(status: 404, message: "fragment \(trackName)=\(time) is beyond the live edge of \(source.sourceDescription)")))
+            return .failure(ErrorResponse(await beyondEdge("fragment \(trackName)=\(time)", source)))
         case .noSuchFragment:
             return .failure(ErrorResponse(.error(status: 404, message: "no fragment of '\(trackName)' starts at \(time) in \(source.sourceDescription)")))
         case .unavailable(let reason):
@@ -306,6 +321,16 @@ public struct OriginResponder: HTTPResponder {
     static let transportStreamType = "video/mp2t"
 
     func mp4Type(_ kind: MediaKind) -> String { kind == .audio ? "audio/mp4" : "video/mp4" }
+
+    /// A request past the newest fragment. While the source is live that fragment may still come: 412, as the service
+    /// answered for a fragment not yet available (players back off and retry; a filter's `liveBackoffDuration` keeps
+    /// them away from it). Once the presentation is complete nothing more will come: 404.
+    private func beyondEdge(_ what: String, _ source: any MediaSource) async -> HTTPResponse {
+        if await source.presentation().isLive {
+            return .error(status: 412, message: "\(what) is beyond the live edge of \(source.sourceDescription): not available yet")
+        }
+        return .error(status: 404, message: "\(what) is after the end of \(source.sourceDescription)")
+    }
 
     func unknownTrack(_ trackName: String, _ bitrate: Int, _ source: any MediaSource) -> HTTPResponse {
         .error(status: 404, message: "no track '\(trackName)' at QualityLevels(\(bitrate)) in \(source.sourceDescription)")

@@ -45,9 +45,10 @@ public enum HLSBuilder {
         let tracks = presentation.tracks.map(\.track)
         let audio = tracks.filter { $0.kind == .audio }
         // Highest bitrate first, as AMS listed them; equal bitrates keep presentation order.
-        let video = tracks.enumerated().filter { $0.element.kind == .video }
+        // A filter's `firstQuality` then moves one to the front.
+        let video = PresentationFiltering.placingFirst(options.firstQualityBitrate, in: tracks.enumerated().filter { $0.element.kind == .video }
             .sorted { $0.element.bitrate != $1.element.bitrate ? $0.element.bitrate > $1.element.bitrate : $0.offset < $1.offset }
-            .map(\.element)
+            .map(\.element))
         let muxed = format == .hlsV3
         let iFrames = !muxed
         let transportStream = !format.usesFragmentedMP4

@@ -18,6 +18,9 @@ public struct ManifestOptions: Sendable, Hashable {
     /// `part=<n>` on `Fragments(<track>=<t>,…)`: part (CMAF chunk) `n` of the segment at `t`, counting from 0
     /// (LL-HLS partial segments of low-latency events); nil for the whole segment.
     public var part: Int?
+    /// The bitrate of the video variant the HLS multivariant playlist lists first (a filter's `firstQuality`; the
+    /// nearest video bitrate when none matches). Not a URL option: the origin takes it from the filters it applies.
+    public var firstQualityBitrate: Int? = nil
 
     /// Schemes `encryption=` accepts (spec/ams-live.md §10.1, §11).
     public static let encryptionSchemes = ["cbc", "cenc", "cbcs-aapl", "piff"]

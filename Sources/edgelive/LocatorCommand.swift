@@ -16,10 +16,13 @@ struct LocatorCommand: AsyncParsableCommand {
         @Option(help: "Start of validity, ISO-8601 (e.g. 2024-01-31T12:00:00Z).") var start: String?
         @Option(help: "End of validity, ISO-8601.") var end: String?
         @Option(help: "Locator UUID (first element of the playback URLs); generated when omitted.") var id: String?
+        @Option(name: .customLong("filter"), help: "A filter every manifest of this locator applies (asset filter, else account filter); repeatable, up to 3.")
+        var filters: [String] = []
         @OptionGroup var client: ClientCommandOptions
 
         func run() async throws {
-            let options = LocatorCreateOptions(name: name, asset: asset, policy: policy, start: start, end: end, locatorId: id)
+            let options = LocatorCreateOptions(name: name, asset: asset, policy: policy, start: start, end: end, locatorId: id,
+                                               filters: filters)
             try await client.run { verbs throws(ClientError) in try await verbs.createLocator(options) }
         }
     }

@@ -249,4 +249,22 @@ func run(_ pipeline: inout ChannelPipeline, _ encoder: inout SyntheticEncoder, u
         #expect(w.fragment(trackName: "video", bitrate: 1, time: t0) == .unknownTrack)
         #expect(w.initSegment(trackName: "video", bitrate: 3_000_000) == [9])
     }
+
+    @Test func aListedDiscontinuityIsNotCountedInTheSequence() {
+        var w = LiveWindow(duration: 6 * second)
+        let key = TrackKey(stream: "s", kind: .video)
+        w.setTrack(key, info: Self.info, initSegment: [9])
+        var sequences: [(first: Int, flagged: Bool, count: Int)] = []
+        for i in 0..<7 {
+            w.append(key, segment: TimelineSegment(startTime: t0 + Int64(i) * 2 * second, duration: 2 * second,
+                                                   sequenceNumber: i + 1, discontinuity: i == 2),
+                     bytes: [UInt8(i)])
+            let timeline = w.presentation(isLive: true, nominalFragmentDuration: 2).tracks[0]
+            sequences.append((timeline.segments[0].sequenceNumber, timeline.segments[0].discontinuity, timeline.discontinuitySequence))
+        }
+        // While the flagged fragment (3) is listed its tag is in the playlist: the sequence stays 0; once it is gone, 1.
+        #expect(sequences.map(\.first) == [1, 1, 1, 2, 3, 4, 5])
+        #expect(sequences.map(\.count) == [0, 0, 0, 0, 0, 1, 1])
+        #expect(sequences[4].flagged)
+    }
 }

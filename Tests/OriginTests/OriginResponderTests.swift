@@ -122,6 +122,18 @@ func withSources(_ body: (EventLoop, LiveChannel, AssetArchive, String) async th
             let fromChannel = await get(responder, "/loc/live.ism/QualityLevels(\(info.bitrate))/Fragments(video=\(t0),format=m3u8-cmaf)")
             #expect(fromChannel.status == 200)
             #expect(fromChannel.headers["Content-Type"] == "video/mp4")
+            // Past the newest fragment of a live source: 412 (not available yet), for CMAF, Smooth and TS alike;
+            // a time inside the window where no fragment starts stays 404.
+            for name in ["live", "archive"] {
+                for format in [",format=m3u8-cmaf", "", ",format=m3u8-aapl"] {
+                    let ahead = await get(responder, "/loc/\(name).ism/QualityLevels(\(info.bitrate))/Fragments(video=\(t0 + 12 * second)\(format))")
+                    #expect(ahead.status == 412, "\(name)\(format): \(ahead.status) \(bodyText(ahead))")
+                    #expect(bodyText(ahead).contains("beyond the live edge"))
+                    #expect(ahead.headers["Cache-Control"] == "no-store")
+                }
+                let between = await get(responder, "/loc/\(name).ism/QualityLevels(\(info.bitrate))/Fragments(video=\(t0 + 9 * second),format=m3u8-cmaf)")
+                #expect(between.status == 404)
+            }
             await archive.stopRecording()
         }
     }

@@ -37,6 +37,30 @@ def test_cli_live_workflow(daemon):
     assert urls, r.stdout
     assert http_status(urls[0])[0] == 200
 
+    # Filters: a video-only asset filter, pinned on a second locator, and an account filter named in the URL.
+    r = cli(daemon, "filter", "create", "novideo", "--asset", "cliasset", "--track", "Type!=video")
+    assert r.returncode == 0 and "Type!=video" in r.stdout, (r.stdout, r.stderr)
+    r = cli(daemon, "filter", "create", "late", "--backoff", "2")
+    assert r.returncode == 0 and "backoff=2s" in r.stdout, (r.stdout, r.stderr)
+    r = cli(daemon, "filter", "list")
+    assert r.returncode == 0 and "late" in r.stdout and "novideo" not in r.stdout, r.stdout
+    r = cli(daemon, "filter", "list", "--asset", "cliasset")
+    assert r.returncode == 0 and "novideo" in r.stdout, r.stdout
+    r = cli(daemon, "locator", "create", "cliaudio", "--asset", "cliasset", "--filter", "novideo")
+    assert r.returncode == 0 and "novideo" in r.stdout, (r.stdout, r.stderr)
+    r = cli(daemon, "locator", "paths", "cliaudio")
+    audio_url = [w for w in r.stdout.split() if w.startswith("http://") and "m3u8-cmaf" in w][0]
+    code, text = http_status(audio_url)
+    assert code == 200 and "RESOLUTION=" not in text and "mp4a" in text, text
+    code, text = http_status(urls[0].replace("format=m3u8-cmaf", "format=m3u8-cmaf,filter=late"))
+    assert code == 200 and "RESOLUTION=" in text, text
+    r = cli(daemon, "filter", "delete", "novideo", "--asset", "cliasset")
+    assert r.returncode != 0 and "cliaudio" in r.stderr, (r.returncode, r.stderr)
+    assert cli(daemon, "locator", "delete", "cliaudio").returncode == 0
+    assert cli(daemon, "filter", "delete", "novideo", "--asset", "cliasset").returncode == 0
+    assert cli(daemon, "filter", "delete", "late").returncode == 0
+    assert cli(daemon, "filter", "show", "late").returncode == 2
+
     # Exit codes scripts rely on.
     assert cli(daemon, "event", "show", "nosuchevent").returncode == 2
     r = cli(daemon, "event", "stop", "clinews")

@@ -71,7 +71,7 @@ def test_ffmpeg_ismv_push_plays_as_hls_and_dash(daemon, tmp_path):
     assert r.returncode == 0, r.stderr
     time.sleep(1)
     log = daemon.read_log()
-    assert "Smooth session ended by the encoder" in log, log[-3000:]
+    assert "fragmented MP4 session ended by the encoder" in log, log[-3000:]
 
     hls = hls_media_playlists(preview + "(format=m3u8-cmaf)")
     assert sorted(k for _, k in hls) == ["audio", "video"], hls
@@ -115,7 +115,7 @@ def test_wrong_token_and_malformed_body_are_refused_and_the_daemon_keeps_serving
 
     status, text = post(daemon, "/0123456789abcdef0123456789abcdef/ingest.isml/Streams(video)", b"\0\0\0\x10ftypiso6\0\0\0\0")
     assert status == 404 and "MPE_RTMP_APPID_AUTH_FAILURE" in text, (status, text)
-    assert "Smooth encoder refused" in daemon.read_log()
+    assert "fragmented MP4 encoder refused" in daemon.read_log()
 
     # ffmpeg pushing with a wrong token is answered 404 at once (ffmpeg itself ignores the answer to a POST): the
     # refusal is logged and nothing reaches the event.

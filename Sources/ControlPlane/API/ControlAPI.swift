@@ -219,6 +219,16 @@ public struct ControlAPI: HTTPResponder {
         case (.streamingPolicy(let name), .delete):
             return try await s.deletePolicy(name) ? Self.ok : Self.noContent
 
+        // Account and asset filters
+        case (.accountFilters, .get):
+            return try list(c, await s.filterList(.account, account: c.account), count: false)
+        case (.assetFilters(let asset), .get):
+            return try list(c, await s.filterList(.asset(asset), account: c.account), count: false)
+        case (.accountFilter(let name), _), (.assetFilter(_, let name), _):
+            var scope = MediaServices.FilterScope.account
+            if case .assetFilter(let asset, _) = c.route.target { scope = .asset(asset) }
+            return try await filterRequest(c, scope, name)
+
         // Streaming endpoints
         case (.streamingEndpoints, .get):
             return try list(c, await s.endpointList(account: c.account), count: true)
@@ -267,6 +277,25 @@ public struct ControlAPI: HTTPResponder {
                                                message: "\(c.route.method.rawValue) is not allowed here; use \(ARMRoute.allowHeader(for: c.route.target))."))
             response.headers.set(name: "Allow", value: ARMRoute.allowHeader(for: c.route.target))
             return response
+        }
+    }
+
+    private func filterRequest(_ c: Context, _ scope: MediaServices.FilterScope, _ name: String) async throws(ARMError) -> HTTPResponse {
+        let s = services
+        switch c.route.method {
+        case .get:
+            return try Self.json(await s.filter(scope, name, account: c.account))
+        case .put:
+            let body = try c.decode(MediaFilter.self)!
+            let (filter, created) = try await s.createOrUpdateFilter(scope, name, body: body, account: c.account)
+            return try Self.json(filter, status: created ? 201 : 200)
+        case .patch:
+            let patch = try c.decode(MediaFilter.self)!
+            return try Self.json(await s.updateFilter(scope, name, patch: patch, account: c.account))
+        case .delete:
+            return try await s.deleteFilter(scope, name) ? Self.ok : Self.noContent
+        case .post:
+            throw ARMError(status: 405, code: "MethodNotAllowed", message: "POST is not allowed on a filter; use GET, PUT, PATCH or DELETE.")
         }
     }
 

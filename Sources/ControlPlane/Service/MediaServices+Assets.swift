@@ -91,7 +91,7 @@ extension MediaServices {
                 logger.error("asset storage not fully removed", metadata: ["asset": "\(entry.name)", "error": "\(error)"])
             }
         }
-        try await persist([.delete(.asset, parent: "", name: entry.name)])
+        try await persist([.delete(.asset, parent: "", name: entry.name)] + dropAssetFilters(entry.name))
         logger.info("asset deleted", metadata: ["asset": "\(entry.name)"])
         return true
     }
@@ -155,6 +155,7 @@ extension MediaServices {
             throw .badRequest("'properties.streamingPolicyName' is required (e.g. Predefined_ClearStreamingOnly).", target: "properties.streamingPolicyName")
         }
         let policy = try streamingPolicyForLocator(policyName)
+        try checkLocatorFilters(properties.filters, assetName: asset.name)
         let id = properties.streamingLocatorId?.lowercased() ?? Self.newUUID()
         if locatorsByID[Self.key(id)] != nil || eventsByPreviewLocator[Self.key(id)] != nil {
             throw .conflict("The streaming locator id '\(id)' is already used; omit it to get a new one.")

@@ -36,6 +36,7 @@ extension MediaServices {
         for row in try await store.rows(.streamingPolicy) {
             customPolicies[Self.key(row.name)] = StoredPolicy(resource: try decodeStored(StreamingPolicy.self, row.body, what: "streaming policy '\(row.name)'"))
         }
+        try await loadFilters()
         for row in try await store.rows(.liveEvent) {
             let event = try decodeStored(LiveEvent.self, row.body, what: "live event '\(row.name)'")
             index(EventEntry(resource: event))

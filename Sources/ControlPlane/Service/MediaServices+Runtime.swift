@@ -45,7 +45,8 @@ extension MediaServices: LocatorResolver, IngestResolver {
             guard let channel = entry.channel else {
                 return .refused(status: 404, message: "live event '\(entry.name)' is \(entry.state.rawValue); its preview exists only while it is Running")
             }
-            return .source(channel)
+            // The preview has no locator of its own: `filter=` may name account filters.
+            return .source(channel, filters: filterSet(assetName: "", locatorFilters: nil))
         }
         guard let name = locatorsByID[locatorKey], let locator = locators[name], let properties = locator.properties else {
             return .refused(status: 404, message: "no streaming locator has the id '\(locatorID)'")
@@ -72,7 +73,8 @@ extension MediaServices: LocatorResolver, IngestResolver {
         guard let archive = await openArchive(Self.key(asset.name)) else {
             return .refused(status: 500, message: "the archive of asset '\(asset.name)' cannot be opened; see the daemon's log")
         }
-        return .source(archive, fragmentsPerTSSegment: asset.notes.fragmentsPerTsSegment)
+        return .source(archive, fragmentsPerTSSegment: asset.notes.fragmentsPerTsSegment,
+                       filters: filterSet(assetName: asset.name, locatorFilters: properties.filters))
     }
 
     // MARK: - Telemetry

@@ -73,6 +73,10 @@ public actor MediaServices {
     var locatorsByID: [String: String] = [:]
     var customPolicies: [String: StoredPolicy] = [:]
     var endpoints: [String: StreamingEndpoint] = [:]
+    /// Account filters by lower-cased name.
+    var accountFilters: [String: MediaFilter] = [:]
+    /// Asset filters: lower-cased asset name → lower-cased filter name → filter.
+    var assetFilters: [String: [String: MediaFilter]] = [:]
 
     struct EventEntry {
         var resource: LiveEvent

@@ -191,6 +191,8 @@ public final class ControlStore: Sendable {
 /// The kinds of resource rows.
 public enum StoredKind: String, Sendable, CaseIterable {
     case liveEvent, liveOutput, asset, streamingLocator, streamingPolicy, streamingEndpoint
+    /// Account filters; asset filters (parent: the asset's name).
+    case accountFilter, assetFilter
 }
 
 /// One stored resource: its API document and the runtime's private notes about it.
