@@ -37,6 +37,8 @@ enum LowLatencyCondition: Sendable {
 struct LowLatencyWaiter {
     var condition: LowLatencyCondition
     var continuation: CheckedContinuation<Bool, Never>
+    /// Resumes the waiter with false at its deadline; cancelled when the condition comes true first.
+    var deadline: Task<Void, Never>?
 }
 
 extension LiveChannel: LowLatencySource {
@@ -84,11 +86,11 @@ extension LiveChannel: LowLatencySource {
         nextWaiterID &+= 1
         let id = nextWaiterID
         return await withCheckedContinuation { continuation in
-            lowLatencyWaiters[id] = LowLatencyWaiter(condition: condition, continuation: continuation)
-            Task { [weak self] in
-                try? await Task.sleep(for: timeout)
+            let deadline = Task { [weak self] in
+                guard (try? await Task.sleep(for: timeout)) != nil else { return }  // cancelled: answered already
                 await self?.expireWaiter(id)
             }
+            lowLatencyWaiters[id] = LowLatencyWaiter(condition: condition, continuation: continuation, deadline: deadline)
         }
     }
 
@@ -101,6 +103,7 @@ extension LiveChannel: LowLatencySource {
         guard !lowLatencyWaiters.isEmpty else { return }
         for (id, waiter) in lowLatencyWaiters where isSatisfied(waiter.condition) {
             lowLatencyWaiters.removeValue(forKey: id)
+            waiter.deadline?.cancel()
             waiter.continuation.resume(returning: true)
         }
     }

@@ -244,23 +244,22 @@ def test_ll_dash_chunked_segment_in_progress(ll_event, tmp_path):
         conn.request("GET", url.path)
         response = conn.getresponse()
         assert response.status == 200, response.read()
-        if response.getheader("Transfer-Encoding") == "chunked":
-            break
-        response.read()
+        chunked = response.getheader("Transfer-Encoding") == "chunked"
+        arrivals, body = [], b""
+        while True:
+            chunk = response.read1(65536)
+            if not chunk:
+                break
+            arrivals.append(time.time() - started)
+            body += chunk
         conn.close()
+        # A request caught just before the segment closed gets its chunks nearly together: try another segment.
+        if chunked and arrivals[-1] - arrivals[0] > 0.1:
+            break
         time.sleep(0.2 + 0.13 * attempt)
     else:
-        raise AssertionError("no request caught a segment in progress: never a chunked response")
-    arrivals, body = [], b""
-    while True:
-        chunk = response.read1(65536)
-        if not chunk:
-            break
-        arrivals.append(time.time() - started)
-        body += chunk
-    conn.close()
-    # The body came over time (chunks as they were produced), not all at once, and ended when the segment closed.
-    assert arrivals[-1] - arrivals[0] > 0.1, arrivals
+        raise AssertionError("no request caught a segment in progress early enough to see its chunks arrive over time")
+    # The body came over time (chunks as they were produced), and ended when the segment closed.
     assert arrivals[-1] < 10, arrivals
     assert body.count(b"moof") >= 2
     whole = http_get(resolve(mpd_url, media))[2]
