@@ -108,8 +108,8 @@ public enum LowLatencyHLS {
     // MARK: - Blocking reload
 
     /// Whether a request for segment `msn` (part `part`) can be answered now, must wait, or is refused.
-    /// The draft: more than two segments beyond the last, or a part more than the Advance Part Limit (3 parts) beyond
-    /// the last part, is a Bad Request.
+    /// The draft: more than two segments beyond the last, or a part more than the Advance Part Limit beyond the last
+    /// part, is a Bad Request.
     public static func blocking(_ directives: Directives, track timeline: TrackTimeline, parts: TrackParts) -> Blocking {
         guard let msn = directives.msn else { return .ready }
         let lastSequence = timeline.segments.last?.sequenceNumber ?? (parts.open.map { $0.sequenceNumber - 1 } ?? -1)
@@ -120,8 +120,9 @@ public enum LowLatencyHLS {
         guard let part = directives.part else { return .wait }
         if let open = parts.open, open.sequenceNumber == msn {
             if part < open.parts.count { return .ready }
-            if part >= open.parts.count + advancePartLimit(parts) {
-                return .tooFarAhead("_HLS_part=\(part) of segment \(msn) is more than \(advancePartLimit(parts)) parts beyond the last part (\(open.parts.count - 1))")
+            let limit = advancePartLimit(parts, timescale: timeline.track.timescale)
+            if part >= open.parts.count + limit {
+                return .tooFarAhead("_HLS_part=\(part) of segment \(msn) is more than \(limit) parts beyond the last part (\(open.parts.count - 1))")
             }
         } else if let open = parts.open, open.sequenceNumber > msn {
             return .ready
@@ -129,7 +130,11 @@ public enum LowLatencyHLS {
         return .wait
     }
 
-    static func advancePartLimit(_ parts: TrackParts) -> Int { 3 }
+    /// The draft's Advance Part Limit: three seconds' worth of parts when parts are shorter than a second, else three.
+    static func advancePartLimit(_ parts: TrackParts, timescale: UInt32) -> Int {
+        let target = max(parts.partTarget, 1)
+        return target < Int64(timescale) ? Int(3 * Int64(timescale) / target) : 3
+    }
 
     /// How long a blocking request may be held: three target durations (the draft's 503 bound).
     public static func blockingTimeout(_ presentation: Presentation, track timeline: TrackTimeline) -> Int64 {

@@ -130,6 +130,9 @@ import Testing
         #expect(LowLatencyHLS.blocking(D(msn: 17, part: 1), track: timeline, parts: parts) == .wait)
         #expect(LowLatencyHLS.blocking(D(msn: 18, part: 0), track: timeline, parts: parts) == .wait)
         #expect(LowLatencyHLS.blocking(D(msn: 18), track: timeline, parts: parts) == .wait)
+        // Advance Part Limit: 3 s of 0.5 s parts beyond the last part (0).
+        #expect(LowLatencyHLS.blocking(D(msn: 17, part: 6), track: timeline, parts: parts) == .wait)
+        #expect(LowLatencyHLS.blocking(D(msn: 17, part: 7), track: timeline, parts: parts) != .wait)
         guard case .tooFarAhead = LowLatencyHLS.blocking(D(msn: 19), track: timeline, parts: parts) else {
             Issue.record("msn 19 is three segments ahead"); return
         }
