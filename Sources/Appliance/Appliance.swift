@@ -54,9 +54,9 @@ public enum Appliance {
         controlConfiguration.liveEncoding = liveEncoding
         let services = MediaServices(loop: loop, store: store, configuration: controlConfiguration, logger: logger)
 
-        // The origin's port also takes Smooth (fMP4) ingest POSTs: the URL the API renders for FragmentedMP4 events.
-        let smoothIngest = SmoothIngestServer(loop: loop, resolver: services, logger: logger)
-        let origin = HTTPServer(loop: loop, responder: SmoothIngestResponder(server: smoothIngest,
+        // The origin's port also takes fMP4 ingest (Smooth and DASH-IF CMAF): the URL the API renders for FragmentedMP4 events.
+        let smoothIngest = FragmentedMP4IngestServer(loop: loop, resolver: services, logger: logger)
+        let origin = HTTPServer(loop: loop, responder: FragmentedMP4IngestResponder(server: smoothIngest,
                                                                              fallback: OriginResponder(resolver: services, logger: logger)),
                                 configuration: .init(host: configuration.listenHost, port: configuration.httpPort))
         let rtmp = RTMPIngestServer(loop: loop, resolver: services, logger: logger)
@@ -179,10 +179,10 @@ public enum Appliance {
     }
 }
 
-/// Lets the control plane end encoder sessions (RTMP and Smooth) of a stopped or deleted live event.
+/// Lets the control plane end encoder sessions (RTMP and fMP4: Smooth, CMAF) of a stopped or deleted live event.
 struct EncoderSessionControl: IngestControl {
     let server: RTMPIngestServer
-    let smooth: SmoothIngestServer
+    let smooth: FragmentedMP4IngestServer
     func disconnect(accessToken: String, reason: String) async {
         _ = await server.disconnect(accessToken: accessToken, reason: .eventStopped)
         _ = await smooth.disconnect(accessToken: accessToken, reason: .eventStopped)

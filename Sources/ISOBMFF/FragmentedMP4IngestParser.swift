@@ -7,14 +7,19 @@ public struct IngestTrackDescription: Sendable, Hashable {
     public var codec: CodecConfiguration
     /// Average bitrate from the live server manifest box or the sample entry's `btrt` (bit/s), when present.
     public var bitrate: Int?
+    /// The edit list's media time (track timescale): where presentation starts in the `tfdt` timeline. ffmpeg's
+    /// CMAF writes the video's composition delay and the AAC encoder delay here; times from `tfdt` are moved back
+    /// by it so tracks keep their true offset to each other. 0 without an edit list.
+    public var editMediaTime: Int64
 
     public var kind: MediaKind { codec.kind }
 
-    public init(trackID: UInt32, timescale: UInt32, codec: CodecConfiguration, bitrate: Int? = nil) {
+    public init(trackID: UInt32, timescale: UInt32, codec: CodecConfiguration, bitrate: Int? = nil, editMediaTime: Int64 = 0) {
         self.trackID = trackID
         self.timescale = timescale
         self.codec = codec
         self.bitrate = bitrate
+        self.editMediaTime = editMediaTime
     }
 }
 
@@ -31,6 +36,8 @@ public enum FragmentedMP4IngestEvent: Sendable {
     /// The `moov`: every usable track.
     case tracks([IngestTrackDescription])
     case fragment(IngestFragment)
+    /// A `styp` with the `lmsg` brand: the segment that follows is the track's last (DASH-IF ingest, CMAF).
+    case lastSegment
 }
 
 /// Parses a fragmented MP4 byte stream as it arrives — Smooth Streaming ingest (`ftyp`, the live server manifest
@@ -43,6 +50,13 @@ public struct FragmentedMP4IngestParser: Sendable {
     /// `uuid` user type of the Smooth live server manifest box: A5D40B30-E814-11DD-BA2F-0800200C9A66.
     public static let liveServerManifestUserType: [UInt8] = [0xA5, 0xD4, 0x0B, 0x30, 0xE8, 0x14, 0x11, 0xDD,
                                                                0xBA, 0x2F, 0x08, 0x00, 0x20, 0x0C, 0x9A, 0x66]
+
+    /// What a CMAF header (`moov`) taught the parser: enough to parse fragments sent in later requests
+    /// (DASH-IF CMAF ingest POSTs the header once, then each segment on its own).
+    public struct Header: Sendable {
+        public fileprivate(set) var tracks: [UInt32: IngestTrackDescription]
+        fileprivate var trackDefaults: [UInt32: (duration: UInt32, size: UInt32, flags: UInt32)]
+    }
 
     private var buffer: [UInt8] = []
     /// A `moof` waiting for its `mdat`.
@@ -57,8 +71,23 @@ public struct FragmentedMP4IngestParser: Sendable {
     /// Next decode time per track, for fragments that carry neither `tfdt` nor `tfxd`.
     private var nextDecodeTime: [UInt32: Int64] = [:]
     public private(set) var bytesReceived = 0
+    /// Set when a `moof` arrived before any CMAF header: the sender must (re)send the header first.
+    public private(set) var lacksHeader = false
 
     public init() {}
+
+    /// A parser for a request that carries fragments of a track whose header came in an earlier request.
+    public init(header: Header?) {
+        if let header {
+            tracks = header.tracks
+            trackDefaults = header.trackDefaults
+        }
+    }
+
+    /// The tracks and defaults learnt from the last `moov` (or the seeding header); nil before any.
+    public var header: Header? {
+        tracks.isEmpty ? nil : Header(tracks: tracks, trackDefaults: trackDefaults)
+    }
 
     /// True when no partial box is buffered (the stream may end here cleanly).
     public var isAtBoxBoundary: Bool { buffer.isEmpty && pendingMoof == nil }
@@ -117,15 +146,26 @@ public struct FragmentedMP4IngestParser: Sendable {
             manifestBitrates = Self.parseManifestBitrates(box.payload)
         case "moof":
             guard pendingMoof == nil else { throw .invalid("two 'moof' boxes without an 'mdat' between them") }
-            guard !tracks.isEmpty else { throw .invalid("a 'moof' before the 'moov': the tracks are unknown") }
+            guard !tracks.isEmpty else {
+                lacksHeader = true
+                throw .invalid("a 'moof' before any 'moov' (CMAF header): the tracks are unknown; send the header first")
+            }
             pendingMoof = Array(bytes)
             pendingMoofOffset = streamOffset
         case "mdat":
             guard let moof = pendingMoof else { return }  // an mdat on its own carries nothing we can place
             pendingMoof = nil
             events += try parseFragment(moof + bytes, streamOffset: pendingMoofOffset).map(FragmentedMP4IngestEvent.fragment)
+        case "styp":
+            // major_brand, minor_version, compatible_brands: `lmsg` marks the last segment of the track.
+            var reader = ByteReader(box.payload)
+            var brands: [[UInt8]] = []
+            if let major = try? reader.readBytes(4) { brands.append(Array(major)) }
+            _ = try? reader.readUInt32()
+            while let brand = try? reader.readBytes(4) { brands.append(Array(brand)) }
+            if brands.contains(Array("lmsg".utf8)) { events.append(.lastSegment) }
         default:
-            break  // ftyp, styp, free, skip, sidx, mfra, other uuid boxes
+            break  // ftyp, free, skip, sidx, mfra, other uuid boxes
         }
     }
 
@@ -176,12 +216,34 @@ public struct FragmentedMP4IngestParser: Sendable {
                 let average = try b.readUInt32()
                 if average > 0 { bitrate = Int(average) }
             }
-            let description = IngestTrackDescription(trackID: trackID, timescale: timescale, codec: codec, bitrate: bitrate)
+            let description = IngestTrackDescription(trackID: trackID, timescale: timescale, codec: codec, bitrate: bitrate,
+                                                     editMediaTime: try Self.editMediaTime(trak))
             tracks[trackID] = description
             described.append(description)
         }
         guard !described.isEmpty else { throw .unsupported("the 'moov' has no H.264, HEVC or AAC track") }
         return described
+    }
+
+    /// The media time of the first edit that shows media (empty edits, media time -1, are skipped), or 0.
+    static func editMediaTime(_ trak: Box) throws(MediaParseError) -> Int64 {
+        guard let elst = trak.first(path: "edts/elst") else { return 0 }
+        let (version, _, body) = try elst.fullBoxHeader()
+        var r = ByteReader(body)
+        let count = try r.readUInt32()
+        for _ in 0..<min(count, 16) {
+            let mediaTime: Int64
+            if version == 1 {
+                _ = try r.readUInt64()
+                mediaTime = Int64(bitPattern: try r.readUInt64())
+            } else {
+                _ = try r.readUInt32()
+                mediaTime = Int64(Int32(bitPattern: try r.readUInt32()))
+            }
+            _ = try r.readUInt32()  // media_rate
+            if mediaTime >= 0 { return mediaTime }
+        }
+        return 0
     }
 
     /// `systemBitrate` per `trackID` from the SMIL text of the live server manifest box (after version/flags).
@@ -224,7 +286,7 @@ public struct FragmentedMP4IngestParser: Sendable {
             if let tfdtBox = traf.first(path: "tfdt") {
                 let tfdt = try TrackFragmentDecodeTime(tfdtBox)
                 guard tfdt.baseMediaDecodeTime <= UInt64(Int64.max) else { throw .invalid("tfdt \(tfdt.baseMediaDecodeTime) is absurd") }
-                start = Int64(tfdt.baseMediaDecodeTime)
+                start = Int64(tfdt.baseMediaDecodeTime) - track.editMediaTime
             } else if let tfxd = traf.children.first(where: { $0.type == "uuid" && $0.userType == CMAFWriter.tfxdUserType }) {
                 let (version, _, body) = try tfxd.fullBoxHeader()
                 var r = ByteReader(body)

@@ -65,6 +65,7 @@ import Testing
                 switch event {
                 case .tracks(let t): tracks += t
                 case .fragment(let f): fragments.append(f)
+                case .lastSegment: break
                 }
             }
         }

@@ -29,6 +29,8 @@ final class TestResolver: IngestResolver, @unchecked Sendable {
                 return .refuse(code: IngestRefusalCode.connectionDenied, reason: reason)
             }
             return .accept(channel)
+        case "stopped":
+            return .refuse(code: IngestRefusalCode.eventNotRunning, reason: "live event 'news' is Stopped; start it to accept encoders")
         default:
             return .refuse(code: IngestRefusalCode.unknownAccessToken, reason: "no live event has access token '\(accessToken)'")
         }

@@ -26,11 +26,11 @@ import Testing
         return bytes
     }
 
-    func withServer(_ body: (SmoothIngestServer, LiveChannel) async throws -> Void) async throws {
+    func withServer(_ body: (FragmentedMP4IngestServer, LiveChannel) async throws -> Void) async throws {
         let loop = try EventLoop(name: "smooth-test")
         let logger = Logger(label: "test")
         let channel = LiveChannel(name: "news", executor: loop.unownedExecutor, logger: logger)
-        let server = SmoothIngestServer(loop: loop, resolver: TestResolver(channel: channel), logger: logger)
+        let server = FragmentedMP4IngestServer(loop: loop, resolver: TestResolver(channel: channel), logger: logger)
         do {
             try await body(server, channel)
         } catch {
@@ -40,9 +40,10 @@ import Testing
         try await loop.shutdownGracefully()
     }
 
-    func post(_ server: SmoothIngestServer, token: String = "good", _ bytes: [UInt8]) async -> HTTPResponse {
-        let request = HTTPRequest(method: "POST", target: "/\(token)/ingest.isml/Streams(video)", remoteAddress: "127.0.0.1")
-        return await server.handle(request, body: HTTPRequestBody(bytes: bytes), token: token, stream: "video")
+    func post(_ server: FragmentedMP4IngestServer, token: String = "good", _ bytes: [UInt8]) async -> HTTPResponse {
+        let target = "/\(token)/ingest.isml/Streams(video)"
+        let request = HTTPRequest(method: "POST", target: target, remoteAddress: "127.0.0.1")
+        return await server.handle(request, body: HTTPRequestBody(bytes: bytes), path: FragmentedMP4IngestPath.parse(target)!)
     }
 
     func text(_ response: HTTPResponse) -> String {
@@ -51,12 +52,16 @@ import Testing
     }
 
     @Test func pathGrammar() {
-        #expect(SmoothIngestServer.parsePath("/tok/ingest.isml/Streams(video)")! == ("tok", "video"))
-        #expect(SmoothIngestServer.parsePath("/tok/ingest.isml/streams(cam%201)")! == ("tok", "cam 1"))
-        #expect(SmoothIngestServer.parsePath("/tok/ingest.isml")! == ("tok", "default"))
-        #expect(SmoothIngestServer.parsePath("/tok/preview.ism/manifest") == nil)
-        #expect(SmoothIngestServer.parsePath("/tok/ingest.isml/Streams()") == nil)
-        #expect(SmoothIngestServer.parsePath("/tok/ingest.isml/Other(x)") == nil)
+        func parse(_ path: String) -> (String, String)? {
+            FragmentedMP4IngestPath.parse(path).map { ($0.token, $0.stream) }
+        }
+        #expect(parse("/tok/ingest.isml/Streams(video)")! == ("tok", "video"))
+        #expect(parse("/tok/ingest.isml/streams(cam%201)")! == ("tok", "cam 1"))
+        #expect(parse("/tok/ingest.isml")! == ("tok", "default"))
+        #expect(FragmentedMP4IngestPath.parse("/tok/ingest.isml/Streams(video)")?.object == FragmentedMP4IngestPath.Object.none)
+        #expect(parse("/tok/preview.ism/manifest") == nil)
+        #expect(parse("/tok/ingest.isml/Streams()") == nil)
+        #expect(parse("/tok/ingest.isml/Other(x)") == nil)
     }
 
     @Test func postFeedsTheChannelAndAResendIsSkipped() async throws {

@@ -100,6 +100,7 @@ enum FilterMedia {
                 switch event {
                 case .tracks(let list): description = list.first
                 case .fragment(let fragment): fragments.append(fragment)
+                case .lastSegment: break
                 }
             }
             guard let description, !fragments.isEmpty else { throw Failure(description: "\(entry.file) has no track or no fragment") }

@@ -1,8 +1,10 @@
 """Smooth Streaming (fragmented MP4) ingest end to end: ffmpeg's ismv muxer POSTs chunked fMP4 to a pass-through
 FragmentedMP4 live event; its preview plays as HLS-CMAF and DASH with every frame decoding."""
 import http.client
+import socket
 import struct
 import subprocess
+import threading
 import time
 
 from conftest import arm, download_track, hls_media_playlists, http_status, parse_media_playlist, count_frames_file, \
@@ -203,3 +205,121 @@ def test_stopping_the_event_ends_the_smooth_session(daemon):
         push.kill()
         push.wait()
     assert arm(daemon, "GET", "/liveEvents/stopme")[0] == 200
+
+
+def record_ismv(tmp_path, seconds):
+    """ffmpeg's ismv output written to a file: the exact bytes its HTTP push would send. Returns (header, fragments)."""
+    recorded = str(tmp_path / "sent.ismv")
+    cmd = ismv_push_cmd(recorded, seconds)
+    cmd.remove("-re")
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    boxes = top_level_boxes(open(recorded, "rb").read())
+    first_moof = next(i for i, (k, _) in enumerate(boxes) if k == "moof")
+    header = b"".join(b for _, b in boxes[:first_moof])
+    fragments = [boxes[i][1] + boxes[i + 1][1] for i in range(first_moof, len(boxes) - 1)
+                 if boxes[i][0] == "moof" and boxes[i + 1][0] == "mdat"]
+    return header, fragments
+
+
+def paced_push(port, path, header, fragments, seconds, stop_after=None, results=None, name=""):
+    """One encoder: a chunked POST sending the fragments at the pace of the media; with `stop_after`, the encoder
+    dies after that many fragments (the connection is reset, no end of body)."""
+    sock = socket.create_connection(("127.0.0.1", port), timeout=60)
+    try:
+        sock.sendall(b"POST %s HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\n" % path.encode())
+        sock.sendall(b"%x\r\n%s\r\n" % (len(header), header))
+        start = time.time()
+        for i, fragment in enumerate(fragments):
+            if stop_after is not None and i == stop_after:
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                results[name] = "killed"
+                return
+            delay = start + i * seconds / len(fragments) - time.time()
+            if delay > 0:
+                time.sleep(delay)
+            sock.sendall(b"%x\r\n%s\r\n" % (len(fragment), fragment))
+        sock.sendall(b"0\r\n\r\n")
+        results[name] = sock.recv(4096).decode(errors="replace").split("\r\n")[0]
+    finally:
+        sock.close()
+
+
+def test_redundant_encoders_on_one_stream_play_once_and_survive_either_stopping(daemon, tmp_path):
+    seconds = 10
+    code, _, ev = smooth_event(daemon, "redundant")
+    assert code == 201, ev
+    path = ev["properties"]["input"]["endpoints"][0]["url"].split(str(daemon.http_port), 1)[1] + "/Streams(video)"
+    preview = ev["properties"]["preview"]["endpoints"][0]["url"]
+    header, fragments = record_ismv(tmp_path, seconds)
+    assert len(fragments) >= 10, len(fragments)
+
+    # Encoder A starts first and dies half way; encoder B, the same stream with the same timestamps, started a
+    # moment later and goes to the end.
+    results = {}
+    a = threading.Thread(target=paced_push, args=(daemon.http_port, path, header, fragments, seconds),
+                         kwargs={"stop_after": len(fragments) // 2, "results": results, "name": "a"})
+    b = threading.Thread(target=paced_push, args=(daemon.http_port, path, header, fragments, seconds),
+                         kwargs={"results": results, "name": "b"})
+    a.start()
+    time.sleep(0.7)
+    b.start()
+    a.join(60)
+    b.join(60)
+    assert results == {"a": "killed", "b": "HTTP/1.1 200 OK"}, results
+    assert "skipping resent fragments already ingested" in daemon.read_log()
+
+    hls = hls_media_playlists(preview + "(format=m3u8-cmaf)")
+    assert sorted(k for _, k in hls) == ["audio", "video"], hls
+    for url, kind in hls:
+        init, segs, text = parse_media_playlist(url)
+        assert "#EXT-X-DISCONTINUITY\n" not in text, text
+        frames, pts = count_frames_file(download_track(init, [s for s, _, _ in segs], str(tmp_path / f"{kind}.mp4")))
+        if kind == "video":
+            assert frames == VIDEO_FRAMES, frames  # every frame once: none lost when A died, none doubled
+            assert_contiguous(sorted(pts), 1 / FPS, "video from two encoders")
+        else:
+            assert AUDIO_FRAMES - 96 <= frames <= AUDIO_FRAMES + 2, frames
+            assert_contiguous(pts, 1024 / 48000, "audio from two encoders")
+
+    # One ingest session for the two encoders: it began with the first and ended with the last.
+    code, _, events = arm(daemon, "POST", "/liveEvents/redundant/getStreamEvents")
+    kinds = [e["eventType"] for e in events["value"]]
+    assert kinds.count("StreamEvent/BeginIngest") == 1 and kinds.count("StreamEvent/EndIngest") == 1, kinds
+
+
+def test_a_stalled_post_ends_on_the_idle_timeout_and_frees_the_stream(daemon, tmp_path):
+    code, _, ev = smooth_event(daemon, "stall")
+    assert code == 201, ev
+    path = ev["properties"]["input"]["endpoints"][0]["url"].split(str(daemon.http_port), 1)[1] + "/Streams(video)"
+    header, fragments = record_ismv(tmp_path, 4)
+
+    # Headers, ftyp, manifest and moov, then nothing.
+    sock = socket.create_connection(("127.0.0.1", daemon.http_port), timeout=60)
+    started = time.time()
+    sock.sendall(b"POST %s HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\n" % path.encode())
+    sock.sendall(b"%x\r\n%s\r\n" % (len(header), header))
+    answer = b""
+    while True:
+        data = sock.recv(4096)
+        if not data:
+            break
+        answer += data
+    elapsed = time.time() - started
+    sock.close()
+    # Ended after the idle timeout (10 s, the minimum; checked every half second), said and closed.
+    print(f"idle POST ended after {elapsed:.2f} s")
+    assert 9.5 <= elapsed <= 20, elapsed
+    assert answer.startswith(b"HTTP/1.1 408") and b"MPE_RTMP_SESSION_IDLE_TIMEOUT" in answer, answer[:300]
+    log = daemon.read_log()
+    assert "ingest request idle: ended" in log and "MPE_RTMP_SESSION_IDLE_TIMEOUT" in log, log[-3000:]
+    code, _, events = arm(daemon, "POST", "/liveEvents/stall/getStreamEvents")
+    ends = [e for e in events["value"] if e["eventType"] == "StreamEvent/EndIngest"]
+    assert [e["data"].get("resultCode") for e in ends] == ["MPE_RTMP_SESSION_IDLE_TIMEOUT"], events["value"]
+
+    # The stream is free: an encoder reconnecting is taken at once.
+    status, text = post(daemon, path, header + b"".join(fragments), chunked=True)
+    assert status == 200, text
+    preview = ev["properties"]["preview"]["endpoints"][0]["url"]
+    hls = hls_media_playlists(preview + "(format=m3u8-cmaf)")
+    assert sorted(k for _, k in hls) == ["audio", "video"], hls
