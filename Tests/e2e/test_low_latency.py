@@ -298,3 +298,42 @@ def test_default_event_playlists_are_not_low_latency(daemon):
     finally:
         push.kill()
         push.wait()
+
+
+def test_low_latency_v2_encoding_event_has_ll_hls_renditions(daemon, tmp_path_factory):
+    """LowLatencyV2 on an encoding event: every rung of the ladder is LL-HLS, each naming the others' newest parts."""
+    from test_live_encoding import contribution, push as push_file
+    body = {"location": "local", "properties": {
+        "input": {"streamingProtocol": "RTMP", "accessControl": ALLOW_ALL}, "preview": {"accessControl": ALLOW_ALL},
+        "encoding": {"encodingType": "Standard", "presetName": "Default720p"}, "streamOptions": ["LowLatencyV2"]}}
+    code, _, created = arm(daemon, "PUT", "/liveEvents/llenc?autoStart=true", body)
+    assert code in (200, 201), created
+    event = arm(daemon, "GET", "/liveEvents/llenc")[2]
+    assert event["properties"]["streamOptions"] == ["LowLatencyV2"], event
+    ingest = event["properties"]["input"]["endpoints"][0]["url"] + "/contribution"
+    preview = event["properties"]["preview"]["endpoints"][0]["url"]
+    # A 360p contribution: the ladder keeps only the rungs at or below it, so two cores keep up.
+    pusher = push_file(contribution(tmp_path_factory, "640x360", 30, 40), ingest)
+    try:
+        master_url = preview + "(format=m3u8-cmaf)"
+        master = wait_for(master_url, lambda t: t.count("RESOLUTION=") >= 2, timeout=60)
+        lines = master.splitlines()
+        rungs = [resolve(master_url, lines[i + 1]) for i, line in enumerate(lines)
+                 if line.startswith("#EXT-X-STREAM-INF") and "RESOLUTION=" in line]
+        text = wait_for(rungs[0], lambda t: t.count("#EXTINF") >= 2 and "#EXT-X-PART:" in t, timeout=60)
+        assert "#EXT-X-PART-INF:PART-TARGET=" in text and "CAN-BLOCK-RELOAD=YES" in text
+        reports = tags(text, "#EXT-X-RENDITION-REPORT")
+        assert len(reports) == len(rungs) - 1, (reports, rungs)
+        for report in reports:
+            assert int(attr(report, "LAST-MSN")) >= last_msn(text) - 1, report
+            other = resolve(rungs[0], attr(report, "URI"))
+            assert other in rungs, (other, rungs)
+        # A blocking request on another rung for the part after the one reported.
+        report = reports[0]
+        other = resolve(rungs[0], attr(report, "URI"))
+        msn, part = int(attr(report, "LAST-MSN")), int(attr(report, "LAST-PART") or 0)
+        code, _, blocked = http_get(f"{other}?_HLS_msn={msn}&_HLS_part={part + 1}", timeout=30)
+        assert code == 200 and "#EXT-X-PART:" in blocked.decode()
+    finally:
+        pusher.kill()
+        pusher.wait()
