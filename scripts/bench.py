@@ -13,6 +13,9 @@
    encoding the same input into the same ladder with the same libx264 settings (one decode, split, scale,
    encode), both offline as fast as possible, and their ratio; per libx264 preset, and whether the machine
    holds the ladder in real time (30 fps with 15 % headroom).
+4. Encoder -> player latency of a low-latency event (`scripts/bench_latency.py`, which also runs alone): LL-HLS with
+   blocking reload, plain HLS polling and LL-DASH chunked transfer, median/p95 per frame, against the service's
+   published 3-7 s.
 """
 import json
 import os
@@ -26,6 +29,9 @@ import sys
 import tempfile
 import time
 from datetime import datetime
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench_latency import bench_player_latency, print_rows as print_latency_rows  # noqa: E402
 
 BIN = os.environ.get("EDGELIVE_BIN", ".build/release/edgelive")
 SECONDS = int(os.environ.get("BENCH_SECONDS", "30"))
@@ -216,6 +222,10 @@ def main():
                   f"p95 {p95:.1f} ms, max {lat_ms[-1]:.1f} ms")
         else:
             print("ingest -> playlist latency: no fragment observed")
+        try:
+            print_latency_rows(bench_player_latency(work))
+        except Exception as e:  # noqa: BLE001 - the other figures still count
+            print(f"encoder -> player latency: not measured ({e})")
         rows = bench_ladder(work)
         print(f"live encoding, Default720p ladder (6 libx264 rungs + AAC) from {LADDER_SECONDS} s of 720p30, offline, "
               f"{os.cpu_count()} cores:")

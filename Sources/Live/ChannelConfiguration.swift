@@ -18,6 +18,14 @@ public struct ChannelConfiguration: Sendable, Hashable {
     public var audioResyncThreshold: Int64
     /// A fragment that grows past this without a keyframe is dropped and counted (ticks). Default 30 s.
     public var maximumFragmentDuration: Int64
+    /// Low latency: when set, fragments are built as CMAF chunks of at most this long (ticks), each published as
+    /// it completes (LL-HLS parts, LL-DASH chunked transfer). Nil (the default): one chunk per fragment, published
+    /// when the fragment closes.
+    public var partDuration: Int64?
+
+    /// The part duration a low-latency event gets: 0.5 s (LL-HLS recommends parts of 0.2–1 s; a third to a half of
+    /// a second keeps requests per second low while the player can stay within three parts of the edge).
+    public static let lowLatencyPartDuration: Int64 = MediaTime.ticksPerSecond / 2
 
     public init(windowDuration: Int64 = 300 * MediaTime.ticksPerSecond,
                 minimumFragmentDuration: Int64 = MediaTime.ticksPerSecond / 2,
@@ -25,7 +33,8 @@ public struct ChannelConfiguration: Sendable, Hashable {
                 backwardJumpThreshold: Int64 = MediaTime.ticksPerSecond / 2,
                 forwardJumpThreshold: Int64 = 10 * MediaTime.ticksPerSecond,
                 audioResyncThreshold: Int64 = MediaTime.ticksPerSecond / 10,
-                maximumFragmentDuration: Int64 = 30 * MediaTime.ticksPerSecond) {
+                maximumFragmentDuration: Int64 = 30 * MediaTime.ticksPerSecond,
+                partDuration: Int64? = nil) {
         self.windowDuration = windowDuration
         self.minimumFragmentDuration = minimumFragmentDuration
         self.audioOnlyFragmentDuration = audioOnlyFragmentDuration
@@ -33,5 +42,6 @@ public struct ChannelConfiguration: Sendable, Hashable {
         self.forwardJumpThreshold = forwardJumpThreshold
         self.audioResyncThreshold = audioResyncThreshold
         self.maximumFragmentDuration = maximumFragmentDuration
+        self.partDuration = partDuration.map { max(1, $0) }
     }
 }

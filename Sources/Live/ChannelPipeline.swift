@@ -17,6 +17,23 @@ public struct ClosedFragment: Sendable {
     /// Wall clock (ticks) when the last sample's bytes arrived, where known (video): the start of the
     /// ingest-to-playlist latency.
     public var lastSampleArrival: Int64?
+    /// Index in `samples` where each CMAF chunk of the fragment starts: `[0]` (one chunk) unless the channel is low
+    /// latency, where the chunks published before the close come first and the rest forms the last chunk.
+    public var chunkStarts: [Int] = [0]
+}
+
+/// A CMAF chunk of a fragment still open (low latency): published as soon as it is complete.
+public struct FragmentChunk: Sendable {
+    public var key: TrackKey
+    /// Decode time of the fragment's first sample (its `Fragments(<t>)` time).
+    public var fragmentStart: Int64
+    /// The sequence number the fragment will close with.
+    public var sequenceNumber: Int
+    /// 0 for the fragment's first chunk.
+    public var index: Int
+    /// The fragment follows a discontinuity.
+    public var discontinuity: Bool
+    public var samples: [Sample]
 }
 
 /// What the pipeline tells its owner about, in order.
@@ -24,6 +41,11 @@ public enum PipelineEvent: Sendable {
     /// A track's decoder configuration is new or changed (the owner writes a new init segment).
     case trackConfigured(TrackKey, CodecConfiguration, changed: Bool)
     case fragment(ClosedFragment)
+    /// Low latency: a complete chunk of the track's open fragment.
+    case chunk(FragmentChunk)
+    /// Low latency: the open fragment of the track, whose chunks were published, was dropped (it grew too long
+    /// without a keyframe); its chunks must be forgotten.
+    case chunksAbandoned(TrackKey)
     /// The timeline was rebased: reconnect with a reset, or a jump inside a session.
     case discontinuity(stream: String, previousEnd: Int64, newStart: Int64, reason: String)
     /// Input that could not be used; counted and reported, never fatal.
@@ -205,6 +227,25 @@ public struct ChannelPipeline: Sendable {
         }
         // Every fragment closed by this frame (flushes on a jump, video and audio cuts) moves the end.
         for case .fragment(let f) in events { note(f) }
+        if let partDuration = configuration.partDuration { events += takeChunks(stream: stream, partDuration: partDuration) }
+        return events
+    }
+
+    /// Low latency: the chunks of `stream`'s open fragments that are complete after this frame, video first.
+    private mutating func takeChunks(stream: String, partDuration: Int64) -> [PipelineEvent] {
+        let videoKey = TrackKey(stream: stream, kind: .video), audioKey = TrackKey(stream: stream, kind: .audio)
+        var events: [PipelineEvent] = []
+        var videoHorizon: Int64?
+        if var video = tracks[videoKey], video.codec != nil {
+            events += video.takeChunks(key: videoKey, partDuration: partDuration, horizon: nil).map(PipelineEvent.chunk)
+            // Nothing can be cut before the newest video sample; before the first one, audio waits.
+            videoHorizon = video.lastVideo?.decodeTime ?? Int64.min
+            tracks[videoKey] = video
+        }
+        if var audio = tracks[audioKey], audio.codec != nil {
+            events += audio.takeChunks(key: audioKey, partDuration: partDuration, horizon: videoHorizon).map(PipelineEvent.chunk)
+            tracks[audioKey] = audio
+        }
         return events
     }
 

@@ -20,7 +20,13 @@ public actor LiveChannel: MediaSource {
     public nonisolated var unownedExecutor: UnownedSerialExecutor { executor }
 
     private var pipeline: ChannelPipeline
-    private var window: LiveWindow
+    /// Read by the low-latency extension (`LiveChannel+LowLatency.swift`).
+    var window: LiveWindow
+    nonisolated let configuration: ChannelConfiguration
+    /// Low-latency state (chunks, part layouts); nil unless the configuration has a part duration.
+    var lowLatency: PartialFragments?
+    var lowLatencyWaiters: [UInt64: LowLatencyWaiter] = [:]
+    var nextWaiterID: UInt64 = 0
     private let clock: @Sendable () -> Int64
     private var logger: Logger
     private var declaredBitrates: [TrackKey: Int] = [:]
@@ -52,6 +58,8 @@ public actor LiveChannel: MediaSource {
         self.executor = executor
         self.pipeline = ChannelPipeline(configuration: configuration)
         self.window = LiveWindow(duration: configuration.windowDuration)
+        self.configuration = configuration
+        self.lowLatency = configuration.partDuration.map(PartialFragments.init(partTarget:))
         self.clock = clock
         var logger = logger
         logger[metadataKey: "channel"] = "\(name)"
@@ -179,9 +187,16 @@ public actor LiveChannel: MediaSource {
                     var updated = info
                     updated.codec = codec
                     window.setTrack(key, info: updated, initSegment: CMAFWriter.initSegment(for: updated))
+                    lowLatency?.reset(key)
                 }
             case .fragment(let fragment):
                 store(fragment)
+                wakeLowLatencyWaiters()
+            case .chunk(let chunk):
+                storeChunk(chunk)
+            case .chunksAbandoned(let key):
+                lowLatency?.abandon(key)
+                wakeLowLatencyWaiters()
             case let .discontinuity(stream, previousEnd, newStart, reason):
                 stats.discontinuities += 1
                 ingestTelemetry.discontinuity(stream: stream, previousEnd: previousEnd, newStart: newStart, now: clock())
@@ -216,9 +231,14 @@ public actor LiveChannel: MediaSource {
             ingestTelemetry.publishTrack(key, trackID: info.trackID, bitrate: info.bitrate)
             logger.info("track published", metadata: ["track": "\(key)", "name": "\(info.name)", "bitrate": "\(info.bitrate)"])
         }
-        let bytes = CMAFWriter.mediaSegment(track: info, sequenceNumber: UInt32(truncatingIfNeeded: fragment.segment.sequenceNumber),
-                                            samples: fragment.samples)
+        // One chunk per fragment unless low latency: then the fragment is the concatenation of the chunks already
+        // published and its last one.
+        let (bytes, chunkRanges) = CMAFWriter.chunkedMediaSegment(
+            track: info, sequenceNumber: UInt32(truncatingIfNeeded: fragment.segment.sequenceNumber),
+            samples: fragment.samples, chunkStarts: fragment.chunkStarts)
         window.append(key, segment: fragment.segment, bytes: bytes)
+        lowLatency?.close(key, segment: fragment.segment, samples: fragment.samples, chunkStarts: fragment.chunkStarts,
+                          ranges: chunkRanges)
         if !fragmentSinks.isEmpty, let initSegment = window.initSegment(for: key) {
             let archivable = ArchivableFragment(track: info, initSegment: initSegment, segment: fragment.segment, bytes: bytes)
             for entry in fragmentSinks { entry.sink(archivable) }

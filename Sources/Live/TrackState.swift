@@ -18,6 +18,10 @@ struct TrackState: Sendable {
     var nextSequence = 1
     var discontinuityPending = false
     var waitingForKeyframe = true
+    /// Low latency: how many samples at the start of `pending` went out in chunks already, and the index in
+    /// `pending` where each of those chunks starts.
+    var chunkedCount = 0
+    var chunkStarts: [Int] = []
 
     // Video: the composition delay of the session's first keyframe, so that keyframes are presented at
     // their decode time (tfdt = earliest presentation time) while B-frame offsets stay exact.
@@ -105,7 +109,9 @@ struct TrackState: Sendable {
             } else if open > configuration.maximumFragmentDuration {
                 counters.dropped += pending.count
                 events.append(.dropped(key, reason: .fragmentTooLong, count: pending.count))
+                if chunkedCount > 0 { events.append(.chunksAbandoned(key)) }
                 pending.removeAll()
+                resetChunks()
                 waitingForKeyframe = !frame.isKeyframe
                 if waitingForKeyframe { lastVideo = nil; return events }
             }
@@ -163,8 +169,11 @@ struct TrackState: Sendable {
         var events: [PipelineEvent] = []
         while let cut = cutPoints.first {
             // The first sample that starts at or after the cut (nearest frame boundary) opens the next fragment.
-            guard let index = pending.firstIndex(where: { $0.decodeTime + Int64($0.duration) / 2 >= cut }) else { break }
+            guard var index = pending.firstIndex(where: { $0.decodeTime + Int64($0.duration) / 2 >= cut }) else { break }
             cutPoints.removeFirst()
+            // Samples published in chunks already belong to this fragment (the chunking horizon keeps them before
+            // any cut, so this only guards the invariant that a fragment is the concatenation of its chunks).
+            index = max(index, chunkedCount)
             guard index > 0 else { continue }
             let rest = Array(pending[index...])
             pending.removeSubrange(index...)
@@ -196,10 +205,60 @@ struct TrackState: Sendable {
         discontinuityPending = false
         counters.fragmentsOut += 1
         if segment.discontinuity { counters.discontinuities += 1 }
-        let fragment = ClosedFragment(key: key, segment: segment, samples: pending, lastSampleArrival: pendingLastArrival)
+        var starts = chunkStarts
+        if chunkedCount < pending.count { starts.append(chunkedCount) }
+        let fragment = ClosedFragment(key: key, segment: segment, samples: pending, lastSampleArrival: pendingLastArrival,
+                                      chunkStarts: starts)
         pending.removeAll(keepingCapacity: true)
         pendingLastArrival = nil
+        resetChunks()
         return fragment
+    }
+
+    private mutating func resetChunks() {
+        chunkedCount = 0
+        chunkStarts.removeAll(keepingCapacity: true)
+    }
+
+    // MARK: - Chunks (low latency)
+
+    /// The chunks of the open fragment that are complete now: samples not yet published, in runs of at most
+    /// `partDuration` (a single longer sample makes a chunk of its own). A run is complete when the next sample would
+    /// not fit; the open fragment's last run is published when the fragment closes.
+    ///
+    /// - Parameter horizon: audio of a stream with video is chunked only before the newest video sample's decode
+    ///   time: the next video cut (where this audio fragment will end) cannot lie before it, so no published sample
+    ///   can end up in the next fragment.
+    mutating func takeChunks(key: TrackKey, partDuration: Int64, horizon: Int64?) -> [FragmentChunk] {
+        var chunks: [FragmentChunk] = []
+        while chunkedCount < pending.count {
+            var end = chunkedCount
+            var span: Int64 = 0
+            var complete = false
+            while end < pending.count {
+                let sample = pending[end]
+                if let horizon, sample.decodeTime + Int64(sample.duration) / 2 >= horizon { break }
+                let duration = Int64(sample.duration)
+                if end > chunkedCount && span + duration > partDuration { complete = true; break }
+                span += duration
+                end += 1
+            }
+            // The run reached the samples available so far: complete only if one more sample would overflow it. The
+            // next duration is estimated from the last one, less an eighth: millisecond timestamps make 30 fps frames
+            // 33 or 34 ms, and a run of exactly the part duration must not be cut a frame short.
+            if !complete, end > chunkedCount {
+                let next = Int64(pending[end - 1].duration)
+                complete = span + next - next / 8 > partDuration
+            }
+            guard complete, end > chunkedCount, let first = pending.first else { break }
+            let index = chunkStarts.count
+            chunks.append(FragmentChunk(key: key, fragmentStart: first.decodeTime, sequenceNumber: nextSequence,
+                                        index: index, discontinuity: discontinuityPending,
+                                        samples: Array(pending[chunkedCount..<end])))
+            chunkStarts.append(chunkedCount)
+            chunkedCount = end
+        }
+        return chunks
     }
 
     /// End of input: the newest video sample gets the previous duration; everything pending is closed.

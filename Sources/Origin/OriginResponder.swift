@@ -89,11 +89,19 @@ public struct OriginResponder: HTTPResponder {
                 return manifest(HLSBuilder.multivariantPlaylist(presentation, options: options), type: Self.hlsType, live: live)
             }
             if format.isDASH {
+                if appliesNoFilters(options, filterSet), let lowLatency = await lowLatencyDASH(source, presentation, options: options) {
+                    return manifest(DASHBuilder.mpd(lowLatency.presentation, options: options, now: Date(), utcTimingURL: nil,
+                                                    lowLatency: lowLatency.settings), type: Self.dashType, live: live)
+                }
                 return manifest(DASHBuilder.mpd(presentation, options: options, now: Date(), utcTimingURL: nil), type: Self.dashType, live: live)
             }
             return manifest(SmoothBuilder.manifest(presentation, options: options), type: Self.smoothType, live: live)
 
         case let .mediaPlaylist(bitrate, trackName):
+            if appliesNoFilters(options, filterSet),
+               let response = await lowLatencyPlaylist(source, request: request, options: options, bitrate: bitrate, trackName: trackName) {
+                return response
+            }
             var presentation = await source.presentation()
             switch filtered(presentation, filterSet, &options, source, track: (trackName, bitrate)) {
             case .failure(let error): return error.response
@@ -122,8 +130,16 @@ public struct OriginResponder: HTTPResponder {
             if format.isSmooth {
                 return await smoothFragment(source, bitrate: bitrate, trackName: trackName, time: time)
             }
+            if let part = options.part {
+                return await partialSegment(source, bitrate: bitrate, trackName: trackName, time: time, index: part)
+            }
             switch await fetch(source, trackName: trackName, bitrate: bitrate, time: time) {
-            case .failure(let error): return error.response
+            case .failure(let error):
+                // Low latency: the segment in progress streams its chunks as they are produced (LL-DASH).
+                if let streamed = await openSegmentStream(source, bitrate: bitrate, trackName: trackName, time: time) {
+                    return streamed
+                }
+                return error.response
             case .success(let bytes):
                 let kind = await source.trackInfo(trackName: trackName, bitrate: bitrate)?.kind ?? .video
                 return segment(bytes, type: mp4Type(kind), maxAge: Self.fragmentMaxAge)
@@ -304,7 +320,7 @@ public struct OriginResponder: HTTPResponder {
     static let smoothType = "application/vnd.ms-sstr+xml"
     static let transportStreamType = "video/mp2t"
 
-    private func mp4Type(_ kind: MediaKind) -> String { kind == .audio ? "audio/mp4" : "video/mp4" }
+    func mp4Type(_ kind: MediaKind) -> String { kind == .audio ? "audio/mp4" : "video/mp4" }
 
     /// A request past the newest fragment. While the source is live that fragment may still come: 412, as the service
     /// answered for a fragment not yet available (players back off and retry; a filter's `liveBackoffDuration` keeps
@@ -316,7 +332,7 @@ public struct OriginResponder: HTTPResponder {
         return .error(status: 404, message: "\(what) is after the end of \(source.sourceDescription)")
     }
 
-    private func unknownTrack(_ trackName: String, _ bitrate: Int, _ source: any MediaSource) -> HTTPResponse {
+    func unknownTrack(_ trackName: String, _ bitrate: Int, _ source: any MediaSource) -> HTTPResponse {
         .error(status: 404, message: "no track '\(trackName)' at QualityLevels(\(bitrate)) in \(source.sourceDescription)")
     }
 
@@ -328,14 +344,14 @@ public struct OriginResponder: HTTPResponder {
         return .error(status: 500, message: "\(source.sourceDescription): \(error.message); see the daemon's log")
     }
 
-    private func manifest(_ text: String, type: String, live: Bool) -> HTTPResponse {
+    func manifest(_ text: String, type: String, live: Bool) -> HTTPResponse {
         var headers = HTTPHeaders()
         headers.set(name: "Content-Type", value: type)
         headers.set(name: "Cache-Control", value: "public, max-age=\(live ? Self.liveManifestMaxAge : Self.onDemandManifestMaxAge)")
         return HTTPResponse(status: 200, headers: headers, body: .bytes(Array(text.utf8)))
     }
 
-    private func segment(_ bytes: [UInt8], type: String, maxAge: Int) -> HTTPResponse {
+    func segment(_ bytes: [UInt8], type: String, maxAge: Int) -> HTTPResponse {
         var headers = HTTPHeaders()
         headers.set(name: "Content-Type", value: type)
         headers.set(name: "Cache-Control", value: "public, max-age=\(maxAge)")

@@ -43,9 +43,11 @@ public enum DASHBuilder {
     /// Tracks without segments are left out (an MPD refresh picks them up once they have some). A static MPD gets
     /// `presentationTimeOffset` = the earliest segment start of the whole presentation, so playback starts at 0
     /// and audio and video stay aligned even when their first fragments start at slightly different times.
+    ///   - lowLatency: LL-DASH attributes (``LowLatencyDASH``) for `mpd-time-cmaf` of a low-latency live event.
     public static func mpd(_ presentation: Presentation, options: ManifestOptions, now: Date,
-                           utcTimingURL: String?) -> String {
+                           utcTimingURL: String?, lowLatency: LowLatencyDASH.Settings? = nil) -> String {
         let live = presentation.isLive
+        let lowLatency = live && options.format == .dashCMAF ? lowLatency : nil
         let timelines = presentation.tracks.filter { !$0.segments.isEmpty && $0.track.kind != .text }
         let nominal = max(0, presentation.nominalFragmentDuration)
         let nowMilliseconds = Int64((now.timeIntervalSince1970 * 1000).rounded())
@@ -87,8 +89,12 @@ public enum DASHBuilder {
             if let window = presentation.windowDuration {
                 mpd.append("timeShiftBufferDepth=\"\(ManifestText.duration(ticks: window, timescale: UInt32(MediaTime.ticksPerSecond)))\"")
             }
-            // Three fragments behind the edge: the distance HLS players keep (three target durations).
-            mpd.append("suggestedPresentationDelay=\"\(ManifestText.duration(seconds: 3 * nominal))\"")
+            if let lowLatency {
+                mpd.append("suggestedPresentationDelay=\"\(ManifestText.duration(ticks: lowLatency.targetLatencyMilliseconds, timescale: 1000))\"")
+            } else {
+                // Three fragments behind the edge: the distance HLS players keep (three target durations).
+                mpd.append("suggestedPresentationDelay=\"\(ManifestText.duration(seconds: 3 * nominal))\"")
+            }
         } else {
             let extent = earliest == nil ? 0 : latestMilliseconds - earliestMilliseconds
             mpd += [
@@ -100,23 +106,34 @@ public enum DASHBuilder {
         mpd.append("maxSegmentDuration=\"\(maxSegmentDuration)\"")
 
         var lines = ["<?xml version=\"1.0\" encoding=\"UTF-8\"?>", "<MPD " + mpd.joined(separator: " ") + ">"]
+        let utcTiming: String
+        if let utcTimingURL {
+            utcTiming = "<UTCTiming schemeIdUri=\"urn:mpeg:dash:utc:http-iso:2014\" value=\"\(ManifestText.xmlAttribute(utcTimingURL))\"/>"
+        } else {
+            utcTiming = "<UTCTiming schemeIdUri=\"urn:mpeg:dash:utc:direct:2014\" value=\""
+                + ManifestText.dateTime(millisecondsSince1970: nowMilliseconds) + "\"/>"
+        }
+        var lowLatencyContext: LowLatencyContext?
+        if let lowLatency {
+            let target = lowLatency.targetLatencyMilliseconds
+            lines.append("  <ServiceDescription id=\"0\">")
+            lines.append("    <Latency referenceId=\"0\" target=\"\(target)\" min=\"\(target / 2)\" max=\"\(target * 2)\"/>")
+            lines.append("    <PlaybackRate min=\"0.96\" max=\"1.04\"/>")
+            lines.append("  </ServiceDescription>")
+            lowLatencyContext = LowLatencyContext(
+                availabilityTimeOffset: LowLatencyDASH.availabilityTimeOffset(lowLatency, nominalSeconds: nominal), utcTiming: utcTiming)
+        }
         lines.append("  <Period id=\"0\" start=\"PT0S\">")
         for (index, group) in adaptationSets(timelines).enumerated() {
             let offset: (UInt32) -> Int64? = { timescale in
                 guard !live, let earliest else { return nil }
                 return MediaTime.rescale(earliest.ticks, from: Int64(earliest.timescale), to: Int64(timescale))
             }
-            lines += adaptationSet(id: index + 1, group, options: options, presentationTimeOffset: offset)
+            lines += adaptationSet(id: index + 1, group, options: options, presentationTimeOffset: offset,
+                                   lowLatency: lowLatencyContext)
         }
         lines.append("  </Period>")
-        if live {
-            if let utcTimingURL {
-                lines.append("  <UTCTiming schemeIdUri=\"urn:mpeg:dash:utc:http-iso:2014\" value=\"\(ManifestText.xmlAttribute(utcTimingURL))\"/>")
-            } else {
-                lines.append("  <UTCTiming schemeIdUri=\"urn:mpeg:dash:utc:direct:2014\" value=\""
-                             + ManifestText.dateTime(millisecondsSince1970: nowMilliseconds) + "\"/>")
-            }
-        }
+        if live { lines.append("  " + utcTiming) }
         lines.append("</MPD>")
         return lines.joined(separator: "\n") + "\n"
     }
@@ -139,8 +156,16 @@ public enum DASHBuilder {
         return keys.compactMap { groups[$0] }
     }
 
+    /// What a low-latency MPD adds to each Representation and SegmentTemplate.
+    struct LowLatencyContext {
+        var availabilityTimeOffset: Double
+        /// The MPD's UTCTiming element, repeated in each ProducerReferenceTime.
+        var utcTiming: String
+    }
+
     private static func adaptationSet(id: Int, _ timelines: [TrackTimeline], options: ManifestOptions,
-                                      presentationTimeOffset: (UInt32) -> Int64?) -> [String] {
+                                      presentationTimeOffset: (UInt32) -> Int64?,
+                                      lowLatency: LowLatencyContext? = nil) -> [String] {
         guard let first = timelines.first?.track else { return [] }
         let isVideo = first.kind == .video
         let csf = options.format == .dashCSF
@@ -176,14 +201,15 @@ public enum DASHBuilder {
         }.map(\.element)
         for timeline in ordered {
             lines += representation(timeline, options: options, withTemplate: !shared,
-                                    presentationTimeOffset: presentationTimeOffset(timeline.track.timescale))
+                                    presentationTimeOffset: presentationTimeOffset(timeline.track.timescale),
+                                    lowLatency: shared ? nil : lowLatency)
         }
         lines.append("    </AdaptationSet>")
         return lines
     }
 
     private static func representation(_ timeline: TrackTimeline, options: ManifestOptions, withTemplate: Bool,
-                                       presentationTimeOffset: Int64?) -> [String] {
+                                       presentationTimeOffset: Int64?, lowLatency: LowLatencyContext? = nil) -> [String] {
         let track = timeline.track
         // The id must not contain white space; the URL-encoded name is unique and has none. CSF ids follow AMS:
         // `<n>_<V|A>_<track name>_1`, with the track id as `n` so that renditions sharing a name stay distinct.
@@ -203,20 +229,32 @@ public enum DASHBuilder {
         if let channels = track.channelCount {
             children.append("        <AudioChannelConfiguration schemeIdUri=\"urn:mpeg:dash:23003:3:audio_channel_configuration:2011\" value=\"\(channels)\"/>")
         }
+        if let lowLatency, let first = timeline.segments.first {
+            // Live media time is wall-clock time since 1970: the first segment's start is its own wall-clock time.
+            let wallClock = ManifestText.dateTime(ticks: first.startTime, timescale: track.timescale)
+            children.append("        <ProducerReferenceTime id=\"0\" type=\"encoder\" wallClockTime=\"\(wallClock)\" presentationTime=\"\(first.startTime)\">")
+            children.append("          " + lowLatency.utcTiming)
+            children.append("        </ProducerReferenceTime>")
+        }
         if withTemplate {
-            children += segmentTemplate(timeline, options: options, presentationTimeOffset: presentationTimeOffset, indent: "        ")
+            children += segmentTemplate(timeline, options: options, presentationTimeOffset: presentationTimeOffset, indent: "        ",
+                                        lowLatency: lowLatency)
         }
         guard !children.isEmpty else { return ["      <Representation " + attributes.joined(separator: " ") + "/>"] }
         return ["      <Representation " + attributes.joined(separator: " ") + ">"] + children + ["      </Representation>"]
     }
 
     private static func segmentTemplate(_ timeline: TrackTimeline, options: ManifestOptions, presentationTimeOffset: Int64?,
-                                        indent: String) -> [String] {
+                                        indent: String, lowLatency: LowLatencyContext? = nil) -> [String] {
         let track = timeline.track
         var template = ["timescale=\"\(track.timescale)\""]
         if let presentationTimeOffset { template.append("presentationTimeOffset=\"\(presentationTimeOffset)\"") }
         template.append("media=\"\(ManifestText.xmlAttribute(OriginPaths.fragmentTemplate(track: track.name, options: options)))\"")
         template.append("initialization=\"\(ManifestText.xmlAttribute(OriginPaths.initSegmentTemplate(track: track.name, options: options)))\"")
+        if let lowLatency {
+            let offset = ManifestText.decimal(ticks: Int64((lowLatency.availabilityTimeOffset * 1000).rounded()), timescale: 1000, places: 3)
+            template += ["availabilityTimeOffset=\"\(offset)\"", "availabilityTimeComplete=\"false\""]
+        }
         var lines = [indent + "<SegmentTemplate " + template.joined(separator: " ") + ">"]
         lines.append(indent + "  <SegmentTimeline>")
         for run in segmentTimeline(timeline.segments) {

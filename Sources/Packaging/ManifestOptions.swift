@@ -15,6 +15,9 @@ public struct ManifestOptions: Sendable, Hashable {
     /// Canonical fragments per HLS MPEG-TS segment. Not a URL option: the live output's `hls.fragmentsPerTsSegment`,
     /// which the origin takes from what the locator publishes; 1 when unknown.
     public var fragmentsPerTSSegment: Int
+    /// `part=<n>` on `Fragments(<track>=<t>,…)`: part (CMAF chunk) `n` of the segment at `t`, counting from 0
+    /// (LL-HLS partial segments of low-latency events); nil for the whole segment.
+    public var part: Int?
     /// The bitrate of the video variant the HLS multivariant playlist lists first (a filter's `firstQuality`; the
     /// nearest video bitrate when none matches). Not a URL option: the origin takes it from the filters it applies.
     public var firstQualityBitrate: Int? = nil

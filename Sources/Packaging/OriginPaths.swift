@@ -46,6 +46,13 @@ public enum OriginPaths {
         call("Fragments", encode(track) + "=" + String(time), options)
     }
 
+    /// LL-HLS partial segment URI relative to `QualityLevels(<b>)/`: `Fragments(<track>=<time>,format=…,part=<n>)`,
+    /// part `index` (from 0) of the segment starting at `time`.
+    public static func part(track: String, time: Int64, index: Int, options: ManifestOptions) -> String {
+        let uri = fragment(track: track, time: time, options: options)
+        return uri.dropLast() + ",part=\(index))"
+    }
+
     /// Media extensions a fragment or init segment URL may end with (ignored when parsing).
     public static let segmentSuffixes: Set<String> = [".mp4", ".m4s", ".m4v", ".m4a", ".cmfv", ".cmfa", ".ts", ".aac", ".vtt"]
 
@@ -134,6 +141,7 @@ public enum OriginPaths {
         var extra = ""
         if options.keyframesOnly { extra += ",type=keyframes" }
         if !options.audioOnly { extra += ",audio-only=false" }
+        if let part = options.part { extra += ",part=\(part)" }
         guard !extra.isEmpty, uri.last == ")" else { return uri }
         return uri.dropLast() + extra + ")"
     }

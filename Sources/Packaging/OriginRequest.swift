@@ -95,6 +95,7 @@ extension OriginRequest {
             }
             let options = try parseOptions(call.arguments[...], in: segments[2])
             try checkSuffix(call.suffix, format: options.format, in: segments[2])
+            try refusePart(options, in: segments[2])
             return OriginRequest(locatorID: locatorID, manifestName: manifestName, resource: .manifest, options: options)
         }
 
@@ -114,6 +115,7 @@ extension OriginRequest {
         let options = try parseOptions(call.arguments.dropFirst(), in: segments[3])
 
         if keyword == "manifest" {
+            try refusePart(options, in: segments[3])
             guard !trackArgument.isEmpty else {
                 throw OriginRequestError(.malformedPath, "'\(segments[3])' has an empty track name")
             }
@@ -135,6 +137,14 @@ extension OriginRequest {
                 + OriginPaths.segmentSuffixes.sorted().joined(separator: ", ") + ") may follow")
         }
         let (trackName, time) = try parseTrackTime(trackArgument, in: segments[3], allowInit: !isKeyFrame)
+        if options.part != nil {
+            guard !isKeyFrame, time != nil, options.format.usesFragmentedMP4, !options.format.isSmooth else {
+                throw OriginRequestError(.invalidOption,
+                    "'\(segments[3])': part=<n> names a part of a CMAF media segment, as in "
+                    + "Fragments(<track>=<time>,format=m3u8-cmaf,part=<n>); it cannot go on init segments, key frames, "
+                    + "MPEG-TS or Smooth fragments")
+            }
+        }
         let resource: Resource
         if let time {
             resource = isKeyFrame ? .keyFrame(bitrate: bitrate, trackName: trackName, time: time)
@@ -143,6 +153,13 @@ extension OriginRequest {
             resource = .initSegment(bitrate: bitrate, trackName: trackName)
         }
         return OriginRequest(locatorID: locatorID, manifestName: manifestName, resource: resource, options: options)
+    }
+
+    private static func refusePart(_ options: ManifestOptions, in segment: String) throws(OriginRequestError) {
+        guard options.part == nil else {
+            throw OriginRequestError(.invalidOption,
+                "'\(segment)': part=<n> names a part of a media segment (Fragments(<track>=<time>,…,part=<n>)), not of a manifest")
+        }
     }
 
     // MARK: - Pieces of the grammar
@@ -284,10 +301,16 @@ extension OriginRequest {
                         + ManifestOptions.encryptionSchemes.joined(separator: ", "))
                 }
                 options.encryption = scheme
+            case "part":
+                guard let part = parseDecimal(value).flatMap({ Int(exactly: $0) }), part < 1_000_000 else {
+                    throw OriginRequestError(.invalidOption,
+                        "part='\(value)' in '\(segment)': expected the part's index in its segment, from 0")
+                }
+                options.part = part
             default:
                 throw OriginRequestError(.invalidOption,
                     "unknown option '\(key)' in '\(segment)' (known options: format, filter, audio-only, "
-                    + "encryption, type)")
+                    + "encryption, type, part)")
             }
         }
         return options

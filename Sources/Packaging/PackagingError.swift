@@ -5,7 +5,7 @@ public struct PackagingError: Error, Sendable, Hashable, CustomStringConvertible
     /// What kind of problem it is. A struct over a private enum so new codes can be added without breaking switches.
     public struct Code: Sendable, Hashable, CustomStringConvertible {
         private enum Base: String, Sendable, Hashable {
-            case unsupportedCodec, invalidMedia
+            case unsupportedCodec, invalidMedia, invalidRequest
         }
         private let base: Base
         private init(_ base: Base) { self.base = base }
@@ -14,6 +14,8 @@ public struct PackagingError: Error, Sendable, Hashable, CustomStringConvertible
         public static let unsupportedCodec = Code(.unsupportedCodec)
         /// A stored sample or configuration is malformed (a NAL length past the sample's end, an empty fragment).
         public static let invalidMedia = Code(.invalidMedia)
+        /// A request parameter (an LL-HLS `_HLS_…` directive) is malformed.
+        public static let invalidRequest = Code(.invalidRequest)
 
         public var description: String { base.rawValue }
     }

@@ -220,8 +220,14 @@ extension MediaServices {
     /// encode worker.
     func startChannel(_ key: String) {
         guard let entry = events[key], entry.channel == nil else { return }
+        var channelConfiguration = configuration.channelConfiguration
+        // LowLatency (pass-through or encoding) and LowLatencyV2 (encoding only; the API refuses it for pass-through)
+        // publish CMAF chunks: LL-HLS parts and LL-DASH chunked transfer.
+        if let options = entry.resource.properties?.streamOptions, options.contains(.lowLatency) || options.contains(.lowLatencyV2) {
+            channelConfiguration.partDuration = channelConfiguration.partDuration ?? ChannelConfiguration.lowLatencyPartDuration
+        }
         let channel = LiveChannel(name: entry.name, executor: loop.unownedExecutor,
-                                  configuration: configuration.channelConfiguration, logger: logger)
+                                  configuration: channelConfiguration, logger: logger)
         events[key]?.channel = channel
         guard let encoding = entry.resource.properties?.encoding, let type = encoding.encodingType, !type.isPassthrough else { return }
         do {
