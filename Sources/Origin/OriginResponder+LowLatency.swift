@@ -13,10 +13,15 @@ extension OriginResponder {
         return source
     }
 
-    /// Low-latency playlists and MPDs are for unfiltered requests: a filter's time range or live backoff holds players
-    /// away from the live edge on purpose, so filtered requests get the ordinary (filtered) manifests.
-    func appliesNoFilters(_ options: ManifestOptions, _ filters: FilterSet) -> Bool {
-        filters.always.isEmpty && options.filters.isEmpty
+    /// The filters of a request that may be served low latency: those that only select tracks or name a first quality.
+    /// A filter's time range (a live backoff, a window, a trim) holds players away from the live edge on purpose, so
+    /// such requests, and those naming an unknown filter (answered 404 on the ordinary path), get nil: the ordinary
+    /// (filtered) manifests.
+    func lowLatencyFilters(_ options: ManifestOptions, _ set: FilterSet, _ source: any MediaSource) -> [PresentationFilter]? {
+        guard case .success(let filters) = requestFilters(options, set, source), filters.allSatisfy({ $0.timeRange == nil }) else {
+            return nil
+        }
+        return filters
     }
 
     /// How long a blocked request is held at most: three target durations (LL-HLS then answers 503).
@@ -30,8 +35,8 @@ extension OriginResponder {
 
     /// The LL-HLS media playlist of an `m3u8-cmaf` request to a low-latency live source, honouring `_HLS_msn`,
     /// `_HLS_part` and `_HLS_skip`; nil when the request is not one (the ordinary playlist is served).
-    func lowLatencyPlaylist(_ source: any MediaSource, request: HTTPRequest, options: ManifestOptions, bitrate: Int,
-                            trackName: String) async -> HTTPResponse? {
+    func lowLatencyPlaylist(_ source: any MediaSource, request: HTTPRequest, options: ManifestOptions, filters: [PresentationFilter],
+                            bitrate: Int, trackName: String) async -> HTTPResponse? {
         guard options.format == .hlsCMAF, !options.keyframesOnly, let live = lowLatencySource(source) else { return nil }
         let directives: LowLatencyHLS.Directives
         do {
@@ -45,6 +50,8 @@ extension OriginResponder {
               var parts = await live.parts(trackName: trackName, bitrate: bitrate) else {
             return unknownTrack(trackName, bitrate, source)
         }
+        // A track the filters exclude: the ordinary path answers 404 saying so.
+        guard PresentationFiltering.keeps(timeline.track, filters) else { return nil }
         switch LowLatencyHLS.blocking(directives, track: timeline, parts: parts) {
         case .ready:
             break
@@ -67,7 +74,8 @@ extension OriginResponder {
             parts = updatedParts
         }
         var reports: [LowLatencyHLS.RenditionReport] = []
-        for other in presentation.tracks where other.track.kind == timeline.track.kind && other.track != timeline.track {
+        for other in presentation.tracks where other.track.kind == timeline.track.kind && other.track != timeline.track
+            && PresentationFiltering.keeps(other.track, filters) {
             if let otherParts = await live.parts(trackName: other.track.name, bitrate: other.track.bitrate),
                let report = LowLatencyHLS.RenditionReport(other, parts: otherParts) {
                 reports.append(report)

@@ -89,7 +89,7 @@ public struct OriginResponder: HTTPResponder {
                 return manifest(HLSBuilder.multivariantPlaylist(presentation, options: options), type: Self.hlsType, live: live)
             }
             if format.isDASH {
-                if appliesNoFilters(options, filterSet), let lowLatency = await lowLatencyDASH(source, presentation, options: options) {
+                if lowLatencyFilters(options, filterSet, source) != nil, let lowLatency = await lowLatencyDASH(source, presentation, options: options) {
                     return manifest(DASHBuilder.mpd(lowLatency.presentation, options: options, now: Date(), utcTimingURL: nil,
                                                     lowLatency: lowLatency.settings), type: Self.dashType, live: live)
                 }
@@ -98,8 +98,9 @@ public struct OriginResponder: HTTPResponder {
             return manifest(SmoothBuilder.manifest(presentation, options: options), type: Self.smoothType, live: live)
 
         case let .mediaPlaylist(bitrate, trackName):
-            if appliesNoFilters(options, filterSet),
-               let response = await lowLatencyPlaylist(source, request: request, options: options, bitrate: bitrate, trackName: trackName) {
+            if let filters = lowLatencyFilters(options, filterSet, source),
+               let response = await lowLatencyPlaylist(source, request: request, options: options, filters: filters, bitrate: bitrate,
+                                                       trackName: trackName) {
                 return response
             }
             var presentation = await source.presentation()

@@ -84,17 +84,7 @@ import Testing
     }
 
     func withServer(_ body: (FragmentedMP4IngestServer, LiveChannel) async throws -> Void) async throws {
-        let loop = try EventLoop(name: "cmaf-test")
-        let logger = Logger(label: "test")
-        let channel = LiveChannel(name: "news", executor: loop.unownedExecutor, logger: logger)
-        let server = FragmentedMP4IngestServer(loop: loop, resolver: TestResolver(channel: channel), logger: logger)
-        do {
-            try await body(server, channel)
-        } catch {
-            try? loop.shutdown()
-            throw error
-        }
-        try await loop.shutdownGracefully()
+        try await withFragmentedMP4IngestServer(loopName: "cmaf-test", body)
     }
 
     func send(_ server: FragmentedMP4IngestServer, _ object: String, _ bytes: [UInt8] = [], method: String = "PUT",

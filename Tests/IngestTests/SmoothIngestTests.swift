@@ -27,17 +27,7 @@ import Testing
     }
 
     func withServer(_ body: (FragmentedMP4IngestServer, LiveChannel) async throws -> Void) async throws {
-        let loop = try EventLoop(name: "smooth-test")
-        let logger = Logger(label: "test")
-        let channel = LiveChannel(name: "news", executor: loop.unownedExecutor, logger: logger)
-        let server = FragmentedMP4IngestServer(loop: loop, resolver: TestResolver(channel: channel), logger: logger)
-        do {
-            try await body(server, channel)
-        } catch {
-            try? loop.shutdown()
-            throw error
-        }
-        try await loop.shutdownGracefully()
+        try await withFragmentedMP4IngestServer(loopName: "smooth-test", body)
     }
 
     func post(_ server: FragmentedMP4IngestServer, token: String = "good", _ bytes: [UInt8]) async -> HTTPResponse {
@@ -93,4 +83,19 @@ import Testing
             #expect(await channel.stats.framesIn == 100)
         }
     }
+}
+
+/// A loop, a channel and a fragmented-MP4 ingest server feeding it; the loop must close cleanly after `body`.
+func withFragmentedMP4IngestServer(loopName: String, _ body: (FragmentedMP4IngestServer, LiveChannel) async throws -> Void) async throws {
+    let loop = try EventLoop(name: loopName)
+    let logger = Logger(label: "test")
+    let channel = LiveChannel(name: "news", executor: loop.unownedExecutor, logger: logger)
+    let server = FragmentedMP4IngestServer(loop: loop, resolver: TestResolver(channel: channel), logger: logger)
+    do {
+        try await body(server, channel)
+    } catch {
+        try? loop.shutdown()
+        throw error
+    }
+    try await loop.shutdownGracefully()
 }

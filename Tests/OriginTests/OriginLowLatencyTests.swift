@@ -6,6 +6,7 @@ import HTTP
 import Live
 import Media
 import Origin
+import Packaging
 import Testing
 
 /// 30 fps video with a keyframe every second and 48 kHz audio, continuing where the last call stopped.
@@ -104,6 +105,45 @@ private func seconds(since start: ContinuousClock.Instant) -> Double {
         await feeder.feed(channel, untilMs: 4_600)
         let mpd = bodyText(await get(responder, "/loc/news.ism/manifest(format=mpd-time-cmaf)"))
         #expect(mpd.contains("availabilityTimeComplete=\"false\"") && mpd.contains("<ServiceDescription"), "\(mpd)")
+        try await loop.shutdownGracefully()
+    }
+
+    /// Filters that only select tracks keep low latency; a time range (here a live backoff) gives the ordinary
+    /// filtered playlist; an excluded track or an unknown filter is a 404, as without low latency.
+    @Test func trackFiltersKeepLowLatencyAndTimeRangesDoNot() async throws {
+        struct FilteringResolver: LocatorResolver {
+            let channel: LiveChannel
+            func resolve(locatorID: String, manifestName: String, request: HTTPRequest) async -> LocatorResolution {
+                let video = PresentationFilter(name: "videoonly", trackSelections: [[TrackCondition(property: .type, operation: .equal, value: "video")]])
+                let audio = PresentationFilter(name: "audioonly", trackSelections: [[TrackCondition(property: .type, operation: .equal, value: "audio")]])
+                let late = PresentationFilter(name: "late", timeRange: FilterTimeRange(liveBackoffDuration: 10_000_000))
+                return .source(channel, filters: FilterSet(named: ["videoonly": video, "audioonly": audio, "late": late]))
+            }
+        }
+        let loop = try EventLoop(name: "origin-ll-filter-test")
+        let channel = LiveChannel(name: "news", executor: loop.unownedExecutor,
+                                  configuration: ChannelConfiguration(partDuration: second / 2), clock: { t0 }, logger: quietLogger)
+        let responder = OriginResponder(resolver: FilteringResolver(channel: channel), logger: quietLogger)
+        await channel.beginSession(stream: "s")
+        await channel.declareBitrate(stream: "s", kind: .video, bitsPerSecond: 1_000_000)
+        await channel.configure(stream: "s", codec: .avc(AVCConfiguration(
+            record: [1, 0x64, 0, 0x1f, 0xff, 0xe1], profileIndication: 0x64, profileCompatibility: 0, levelIndication: 0x1f,
+            nalUnitLengthSize: 4, sequenceParameterSets: [], pictureParameterSets: [], width: 1280, height: 720, frameRate: 30)))
+        var feeder = Feeder()
+        await feeder.feed(channel, untilMs: 3_600)
+        let playlist = "/loc/news.ism/QualityLevels(1000000)/Manifest(video,format=m3u8-cmaf"
+
+        let selected = await get(responder, playlist + ",filter=videoonly)")
+        #expect(selected.status == 200 && bodyText(selected).contains("#EXT-X-PART-INF:"), "\(bodyText(selected))")
+        #expect(await get(responder, playlist + ",filter=videoonly)?_HLS_msn=4&_HLS_part=0").status == 200)
+        let backedOff = await get(responder, playlist + ",filter=late)")
+        #expect(backedOff.status == 200 && !bodyText(backedOff).contains("#EXT-X-PART"), "\(bodyText(backedOff))")
+        #expect(await get(responder, playlist + ",filter=audioonly)").status == 404)
+        #expect(await get(responder, playlist + ",filter=nosuch)").status == 404)
+        let mpd = bodyText(await get(responder, "/loc/news.ism/manifest(format=mpd-time-cmaf,filter=videoonly)"))
+        #expect(mpd.contains("availabilityTimeComplete=\"false\""), "\(mpd)")
+        let lateMPD = bodyText(await get(responder, "/loc/news.ism/manifest(format=mpd-time-cmaf,filter=late)"))
+        #expect(lateMPD.contains("type=\"dynamic\"") && !lateMPD.contains("availabilityTimeComplete"), "\(lateMPD)")
         try await loop.shutdownGracefully()
     }
 }

@@ -156,17 +156,8 @@ def test_reconnect_resending_fragments_skips_them_and_keeps_the_timeline(daemon,
     ingest = ev["properties"]["input"]["endpoints"][0]["url"]
     path = ingest.split(str(daemon.http_port), 1)[1] + "/Streams(video)"
     preview = ev["properties"]["preview"]["endpoints"][0]["url"]
-    recorded = str(tmp_path / "sent.ismv")
-    cmd = ismv_push_cmd(recorded, 6)
-    cmd.remove("-re")
-    r = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
-    assert r.returncode == 0, r.stderr
-    boxes = top_level_boxes(open(recorded, "rb").read())
-    first_moof = next(i for i, (k, _) in enumerate(boxes) if k == "moof")
-    header = b"".join(b for _, b in boxes[:first_moof])
-    fragments = [boxes[i][1] + boxes[i + 1][1] for i in range(first_moof, len(boxes) - 1)
-                 if boxes[i][0] == "moof" and boxes[i + 1][0] == "mdat"]
-    assert len(fragments) >= 6, [k for k, _ in boxes]
+    header, fragments = record_ismv(tmp_path, 6)
+    assert len(fragments) >= 6, len(fragments)
     half = len(fragments) // 2
     # First connection: the first half. Second: the encoder reconnects and resends the last two fragments.
     status, text = post(daemon, path, header + b"".join(fragments[:half]), chunked=True)
