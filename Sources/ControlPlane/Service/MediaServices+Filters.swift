@@ -111,15 +111,14 @@ extension MediaServices {
 
     /// What the origin may apply for a locator of `assetName`: its `filters` always, and every filter `filter=` may name.
     func filterSet(assetName: String, locatorFilters: [String]?) -> FilterSet {
-        var named: [String: PresentationFilter] = [:]
-        for (key, filter) in accountFilters {
-            if let converted = try? (filter.properties ?? MediaFilterProperties()).validated(name: filter.name ?? key) { named[key] = converted }
-        }
-        for (key, filter) in assetFilters[Self.key(assetName)] ?? [:] {
-            if let converted = try? (filter.properties ?? MediaFilterProperties()).validated(name: filter.name ?? key) { named[key] = converted }
-        }
+        let named = compiledAccountFilters.merging(compiledAssetFilters[Self.key(assetName)] ?? [:]) { _, asset in asset }
         let always = (locatorFilters ?? []).compactMap { named[Self.key($0)] }
         return FilterSet(always: always, named: named)
+    }
+
+    /// Stored filters in the packager's terms (each was validated when it was written).
+    static func compile(_ filters: [String: MediaFilter]) -> [String: PresentationFilter] {
+        filters.compactMapValues { filter in try? (filter.properties ?? MediaFilterProperties()).validated(name: filter.name ?? "") }
     }
 
     /// Forgets an asset's filters with the asset (the caller persists the asset's deletion).
@@ -130,13 +129,17 @@ extension MediaServices {
 
     /// Loads both collections at start.
     func loadFilters() async throws {
+        var account: [String: MediaFilter] = [:]
         for row in try await store.rows(.accountFilter) {
-            accountFilters[Self.key(row.name)] = try decodeStored(MediaFilter.self, row.body, what: "account filter '\(row.name)'")
+            account[Self.key(row.name)] = try decodeStored(MediaFilter.self, row.body, what: "account filter '\(row.name)'")
         }
+        var byAsset: [String: [String: MediaFilter]] = [:]
         for row in try await store.rows(.assetFilter) {
             let filter = try decodeStored(MediaFilter.self, row.body, what: "asset filter '\(row.parent)/\(row.name)'")
-            assetFilters[Self.key(row.parent), default: [:]][Self.key(row.name)] = filter
+            byAsset[Self.key(row.parent), default: [:]][Self.key(row.name)] = filter
         }
+        accountFilters = account
+        assetFilters = byAsset
     }
 
     // MARK: - Helpers

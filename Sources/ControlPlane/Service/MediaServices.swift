@@ -3,6 +3,7 @@ import Foundation
 import Live
 import Logging
 import Media
+import Packaging
 
 /// What the control plane needs from ingest that it cannot reach itself (Ingest is wired by the appliance).
 public protocol IngestControl: Sendable {
@@ -74,9 +75,17 @@ public actor MediaServices {
     var customPolicies: [String: StoredPolicy] = [:]
     var endpoints: [String: StreamingEndpoint] = [:]
     /// Account filters by lower-cased name.
-    var accountFilters: [String: MediaFilter] = [:]
+    var accountFilters: [String: MediaFilter] = [:] {
+        didSet { compiledAccountFilters = Self.compile(accountFilters) }
+    }
     /// Asset filters: lower-cased asset name → lower-cased filter name → filter.
-    var assetFilters: [String: [String: MediaFilter]] = [:]
+    var assetFilters: [String: [String: MediaFilter]] = [:] {
+        didSet { compiledAssetFilters = assetFilters.mapValues(Self.compile) }
+    }
+    /// The filters in the packager's terms, kept beside the resources so the origin's per-request look-up converts
+    /// nothing (filters change only through the API).
+    var compiledAccountFilters: [String: PresentationFilter] = [:]
+    var compiledAssetFilters: [String: [String: PresentationFilter]] = [:]
 
     struct EventEntry {
         var resource: LiveEvent
