@@ -242,6 +242,10 @@ public actor FragmentedMP4IngestServer {
                 if !events.isEmpty {
                     perform(events, header: parser.header, state: &state, key: key, request: request)
                 }
+                if let refusal = state.refusal {
+                    outcome.fail(status: 415, refusal)
+                    break
+                }
             }
             if outcome.response.status == 200, !parser.isAtBoxBoundary {
                 logger.info("fMP4 body ended inside a box; the partial box is dropped")
@@ -279,18 +283,21 @@ public actor FragmentedMP4IngestServer {
                 publications[key]?.ending = nil  // a new header (re)starts the track, whatever ended it before
                 state.choose(tracks)
                 if publication.began {
-                    for track in state.tracks.values { configure(key, track: track) }
+                    state.refusal = configureTracks(key, state: state)
                 } else {
-                    begin(key, state: state, request: request)
+                    state.refusal = begin(key, state: state, request: request)
                 }
+                if state.refusal != nil { return }
             case .fragment(let fragment):
                 if state.tracks.isEmpty, let header {
                     // Segments POSTed on their own: the tracks are those of the stream's last header.
                     state.choose(header.tracks.values.sorted { $0.trackID < $1.trackID })
-                    for track in state.tracks.values { configure(key, track: track) }
+                    state.refusal = configureTracks(key, state: state)
+                    if state.refusal != nil { return }
                 }
                 guard let track = state.tracks[fragment.trackID], let first = fragment.frames.first else { continue }
-                begin(key, state: state, request: request)
+                state.refusal = begin(key, state: state, request: request)
+                if state.refusal != nil { return }
                 let endKey = "\(key.token)|\(stream)|\(track.kind.rawValue)"
                 var frames = fragment.frames
                 if let last = ingestedEnd[endKey], last.timescale == first.timescale, fragment.startTime < last.end,
@@ -320,32 +327,45 @@ public actor FragmentedMP4IngestServer {
         }
     }
 
-    /// Starts the channel session of publication `key` if it has not begun.
-    private func begin(_ key: PublicationKey, state: RequestState, request: HTTPRequest) {
-        guard let publication = publications[key], !publication.began else { return }
+    /// Starts the channel session of publication `key` if it has not begun; returns why the channel refused the
+    /// stream's media, if it did.
+    private func begin(_ key: PublicationKey, state: RequestState, request: HTTPRequest) -> IngestEndReason? {
+        guard let publication = publications[key], !publication.began else { return nil }
         publications[key]?.began = true
         let stream = publication.stream
         publication.channel.assumeIsolated {
             $0.beginSession(stream: stream, remoteAddress: request.remoteAddress, remotePort: nil)
         }
-        for track in state.tracks.values { configure(key, track: track) }
+        if let refusal = configureTracks(key, state: state) { return refusal }
         state.logger.info("publishing", metadata: ["tracks": "\(state.tracks.values.sorted { $0.trackID < $1.trackID }.map { "\($0.trackID):\($0.codec.fourCC)" })"])
         applyManifest(token: key.token)
+        return nil
     }
 
-    private func configure(_ key: PublicationKey, track: IngestTrackDescription) {
-        guard let publication = publications[key] else { return }
+    /// Configures the request's tracks on publication `key`; stops at the first the channel refuses and returns why.
+    private func configureTracks(_ key: PublicationKey, state: RequestState) -> IngestEndReason? {
+        for track in state.tracks.values.sorted(by: { $0.trackID < $1.trackID }) {
+            if let refusal = configure(key, track: track) { return refusal }
+        }
+        return nil
+    }
+
+    /// Configures one track of publication `key`; returns why the channel refused it, if it did.
+    private func configure(_ key: PublicationKey, track: IngestTrackDescription) -> IngestEndReason? {
+        guard let publication = publications[key] else { return nil }
         let stream = publication.stream
-        publication.channel.assumeIsolated { channel in
-            channel.configure(stream: stream, codec: track.codec)
+        let refusal = publication.channel.assumeIsolated { channel -> IngestEndReason? in
+            if let refusal = channel.configure(stream: stream, codec: track.codec) { return refusal }
             if let bitrate = track.bitrate {
                 channel.declareBitrate(stream: stream, kind: track.kind, bitsPerSecond: bitrate)
             }
             if let language = track.language {
                 channel.declareLanguage(stream: stream, kind: track.kind, language: language)
             }
+            return nil
         }
-        publications[key]?.kinds.insert(track.kind)
+        if refusal == nil { publications[key]?.kinds.insert(track.kind) }
+        return refusal
     }
 
     /// Ends the channel session of publication `key`.
@@ -504,6 +524,8 @@ struct RequestState {
     var sawLastSegment = false
     var fragments = 0
     var skippedFragments = 0
+    /// Why the channel refused this stream's media (an encoding event's contribution it cannot encode).
+    var refusal: IngestEndReason?
 
     mutating func choose(_ described: [IngestTrackDescription]) {
         tracks = [:]

@@ -189,7 +189,9 @@ final class RTMPIngestConnection: @unchecked Sendable {
                 finish(reason: .codecNotSupported("unusable \(codec.rawValue) sequence header on '\(path.streamName)': \(error)"))
                 return
             }
-            channel.assumeIsolated { $0.configure(stream: path.streamName, codec: configuration) }
+            if let refusal = channel.assumeIsolated({ $0.configure(stream: path.streamName, codec: configuration) }) {
+                finish(reason: refusal)
+            }
         case .endOfSequence:
             break
         }

@@ -246,6 +246,14 @@ public struct IngestEndReason: Sendable, Hashable, CustomStringConvertible {
     public static func codecNotSupported(_ message: String) -> IngestEndReason {
         IngestEndReason(code: "MPE_INGEST_CODEC_NOT_SUPPORTED", message: message)
     }
+    /// Another quality pushed to an encoding live event, which takes a single bitrate (one video and one audio track).
+    public static func mediaQualitiesExceeded(stream: String) -> IngestEndReason {
+        IngestEndReason(code: "MPE_INGEST_MEDIA_QUALITIES_EXCEEDED", message: "an encoding live event takes a single contribution; '\(stream)' would be another quality")
+    }
+    /// A picture size the live event cannot take (an encoding event's contribution above 1920×1088).
+    public static func videoResolutionNotSupported(_ message: String) -> IngestEndReason {
+        IngestEndReason(code: "MPE_INGEST_VIDEO_RESOLUTION_NOT_SUPPORTED", message: message)
+    }
     /// The connection failed (reset, timeout) while publishing (edgelive's code).
     public static func connectionLost(_ message: String) -> IngestEndReason {
         IngestEndReason(code: "MPE_INGEST_CONNECTION_LOST", message: message)

@@ -103,12 +103,15 @@ public actor LiveChannel: MediaSource {
         declaredLanguages[TrackKey(stream: stream, kind: kind)] = language.lowercased()
     }
 
-    public func configure(stream: String, codec: CodecConfiguration) {
+    /// A track's sequence header. Returns why the stream is refused (an encoding event's contribution that is not
+    /// 8-bit H.264 up to 1080p): the ingest then ends the encoder's session with that reason.
+    @discardableResult
+    public func configure(stream: String, codec: CodecConfiguration) -> IngestEndReason? {
         if let encoder {
-            encoder.configure(stream: stream, codec: codec)
-        } else {
-            handle(pipeline.configure(stream: stream, configuration: codec))
+            return encoder.configure(stream: stream, codec: codec)
         }
+        handle(pipeline.configure(stream: stream, configuration: codec))
+        return nil
     }
 
     public func ingest(stream: String, frame: MediaFrame) {

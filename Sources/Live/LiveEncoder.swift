@@ -103,8 +103,10 @@ final class LiveEncoder: @unchecked Sendable {
     private var workerStarted: ContinuousClock.Instant = .now
     private var backoff: Duration
     private var stopped = false
-    /// The contribution stream this event encodes (single bitrate in); others are refused.
-    private var inputStream: String?
+    /// The contribution this event encodes (single bitrate in), by stream: the kinds each has configured. RTMP and
+    /// Smooth carry video and audio in one stream; DASH-IF CMAF ingest sends each track as its own stream, so a second
+    /// stream is taken while the first carries one kind, and each kind comes from one stream. Others are refused.
+    private var inputStreams: [String: Set<MediaKind>] = [:]
     private var inputConfigurations: [MediaKind: [UInt8]] = [:]
     /// After a (re)start or an overflow, input waits for a video keyframe (a decoder needs one).
     private var needKeyframe = true
@@ -210,28 +212,41 @@ final class LiveEncoder: @unchecked Sendable {
 
     // MARK: - Contribution in (from the channel)
 
-    /// Whether `stream` is the contribution; a second stream is refused (encoding events take one bitrate).
+    /// Whether `stream` is (part of) the contribution; another quality is refused (encoding events take one bitrate).
     func accepts(stream: String) -> Bool {
-        if inputStream == nil { inputStream = stream }
-        return inputStream == stream
+        if inputStreams[stream] != nil { return true }
+        // A stream that has configured nothing yet may still turn out to carry one kind (its header is on its way).
+        let takesAnother = inputStreams.isEmpty || (inputStreams.count == 1 && inputStreams.values.allSatisfy { $0.count <= 1 })
+        if takesAnother { inputStreams[stream] = [] }
+        return takesAnother
     }
 
-    func configure(stream: String, codec: CodecConfiguration) {
-        guard accepts(stream: stream) else { return }
+    /// Sends the contribution's sequence header to the worker; returns why the contribution is refused instead
+    /// (``EncodingInputRules``), in which case the caller ends the encoder's session with that reason.
+    func configure(stream: String, codec: CodecConfiguration) -> IngestEndReason? {
+        guard accepts(stream: stream) else { return .mediaQualitiesExceeded(stream: stream) }
+        if let other = inputStreams.first(where: { $0.key != stream && $0.value.contains(codec.kind) })?.key {
+            logger.error("contribution refused: a second \(codec.kind.rawValue) track", metadata: ["stream": "\(stream)", "contribution": "\(other)"])
+            return .mediaQualitiesExceeded(stream: stream)
+        }
+        if let refusal = EncodingInputRules.refusal(for: codec) {
+            logger.error("contribution refused", metadata: ["stream": "\(stream)", "code": "\(refusal.code)", "reason": "\(refusal.message)"])
+            return refusal
+        }
         let record: [UInt8]
         switch codec {
         case .avc(let c): record = c.record
         case .aac(let c): record = c.bytes
-        case .hevc:
-            logger.error("live encoding takes H.264 input; this encoder sends HEVC, which is ignored")
-            return
+        case .hevc: return nil  // refused above
         }
+        inputStreams[stream, default: []].insert(codec.kind)
         inputConfigurations[codec.kind] = record
         send(.inputConfiguration(kind: codec.kind, record: record))
+        return nil
     }
 
     func ingest(stream: String, frame: MediaFrame) {
-        guard stream == inputStream, let pipe = worker?.stdinPipe, worker?.hasExited == false,
+        guard inputStreams[stream]?.contains(frame.kind) == true, let pipe = worker?.stdinPipe, worker?.hasExited == false,
               inputConfigurations[frame.kind] != nil else {
             drop()
             return
@@ -265,9 +280,9 @@ final class LiveEncoder: @unchecked Sendable {
 
     /// The contribution's session ended: the worker encodes what it holds and answers `flushed`.
     func endSession(stream: String) {
-        guard stream == inputStream else { return }
-        inputStream = nil
-        send(.endOfInput)
+        guard inputStreams.removeValue(forKey: stream) != nil else { return }
+        // With one stream per track, the contribution ends with its last track.
+        if inputStreams.isEmpty { send(.endOfInput) }
     }
 
     // MARK: - Ladder out (from the worker)

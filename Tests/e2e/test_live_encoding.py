@@ -20,16 +20,16 @@ DEFAULT_720P = [(1280, 720, 3500000), (960, 540, 2200000), (704, 396, 1350000), 
 KEYFRAME_INTERVAL = 2.0
 
 
-def contribution(tmp_path_factory, size, fps, seconds):
+def contribution(tmp_path_factory, size, fps, seconds, pix_fmt="yuv420p", profile="high"):
     """A pre-encoded contribution (H.264 High, 2 s GOP, AAC-LC 48 kHz stereo), made once and pushed with -c copy so
     the machine's cores go to the ladder, as with a real encoder on another box."""
-    path = tmp_path_factory.getbasetemp() / f"contribution-{size}-{fps}-{seconds}.flv"
+    path = tmp_path_factory.getbasetemp() / f"contribution-{size}-{fps}-{seconds}-{pix_fmt}.flv"
     if not path.exists():
         r = subprocess.run(["ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin",
                             "-f", "lavfi", "-i", f"testsrc2=size={size}:rate={fps}",
                             "-f", "lavfi", "-i", "sine=frequency=1000:sample_rate=48000", "-t", str(seconds),
-                            "-map", "0:v", "-map", "1:a", "-c:v", "libx264", "-preset", "veryfast", "-profile:v", "high",
-                            "-pix_fmt", "yuv420p", "-g", str(2 * fps), "-keyint_min", str(2 * fps), "-sc_threshold", "0",
+                            "-map", "0:v", "-map", "1:a", "-c:v", "libx264", "-preset", "veryfast", "-profile:v", profile,
+                            "-pix_fmt", pix_fmt, "-g", str(2 * fps), "-keyint_min", str(2 * fps), "-sc_threshold", "0",
                             "-b:v", "4M", "-c:a", "aac", "-b:a", "128k", "-ac", "2", "-f", "flv", str(path)],
                            capture_output=True, text=True, timeout=300)
         assert r.returncode == 0, r.stderr
@@ -231,6 +231,85 @@ def test_second_contribution_to_an_encoding_event_is_refused(daemon, tmp_path_fa
     assert second.wait(timeout=60) != 0
     assert first.wait(timeout=60) == 0, first.stderr.read()
     assert "MPE_INGEST_MEDIA_QUALITIES_EXCEEDED" in daemon.read_log()
+
+
+def stream_events(daemon, name):
+    code, _, events = arm(daemon, "POST", f"/liveEvents/{name}/getStreamEvents")
+    assert code == 200, events
+    return events["value"]
+
+
+def check_single_rung(hls, tmp_path, tag, min_seconds):
+    """The 720p-3-Layer ladder of a 640x360 contribution: its one 360p rung at 400 kbit/s, every frame decoding, GOPs on
+    the 2 s grid, and AAC-LC stereo audio."""
+    ladder, master = variants(hls)
+    assert [(w, h, bw - 128000) for w, h, bw, _ in ladder] == [(640, 360, 400000)], master
+    init, segs, text = parse_media_playlist(resolve(hls, ladder[0][3]))
+    assert "#EXT-X-DISCONTINUITY\n" not in text, text
+    path = download_track(init, [u for u, _, _ in segs], str(tmp_path / f"{tag}-360p.mp4"))
+    stream = video_stream(path)
+    assert (stream["codec_name"], stream["width"], stream["height"]) == ("h264", 640, 360), stream
+    count, pts = count_frames_file(path)
+    assert count == int(stream["nb_read_frames"]) and count >= 30 * min_seconds, (count, stream)
+    gaps = [round(b - a, 3) for a, b in zip(pts, pts[1:])]
+    assert all(abs(g - 1 / 30) < 0.002 for g in gaps), f"{tag}: frames missing or repeated: {sorted(set(gaps))}"
+    keys = keyframe_times(path)
+    assert len(keys) >= 3 and all(abs(b - a - KEYFRAME_INTERVAL) < 0.05 for a, b in zip(keys[1:], keys[2:])), keys
+    audio_url = [u for u, k in hls_media_playlists(hls) if k == "audio"][0]
+    init, segs, _ = parse_media_playlist(audio_url)
+    apath = download_track(init, [u for u, _, _ in segs], str(tmp_path / f"{tag}-audio.mp4"))
+    a = ffprobe_json(["-show_entries", "stream=codec_name,profile,channels", apath])["streams"][0]
+    assert (a["codec_name"], a["profile"], a["channels"]) == ("aac", "LC", 2), a
+    acount, _ = count_frames_file(apath)
+    assert acount >= min_seconds * 48000 // 1024, acount
+
+
+def test_contributions_an_encoding_event_cannot_take_are_refused_and_the_next_is_encoded(daemon, tmp_path, tmp_path_factory):
+    """Spec §2.7: encoding events take 8-bit 4:2:0 H.264 up to 1920x1088. A contribution outside that ends its own
+    session at its sequence header with the service's code (a stream event and a log line say why); the event then
+    encodes the next, valid contribution as if nothing had happened."""
+    ingest, hls, _ = create_encoding_event(daemon, "rules", preset="720p-3-Layer")
+    refused = [("MPE_INGEST_VIDEO_RESOLUTION_NOT_SUPPORTED", "2560x1440", contribution(tmp_path_factory, "2560x1440", 30, 4)),
+               ("MPE_INGEST_CODEC_NOT_SUPPORTED", "10-bit", contribution(tmp_path_factory, "1280x720", 30, 4, "yuv420p10le", "high10"))]
+    for code, words, source in refused:
+        proc = push(source, ingest)
+        assert proc.wait(timeout=60) != 0, f"{code}: the push was not ended"
+        ends = wait_for(lambda: [e for e in stream_events(daemon, "rules")
+                                 if e["eventType"] == "StreamEvent/EndIngest" and e["data"].get("resultCode") == code], 10, code)
+        assert words in ends[0]["data"]["resultMessage"], ends
+        assert code in daemon.read_log()
+    assert http_status(hls)[0] == 404  # nothing was encoded from them
+    proc = push(contribution(tmp_path_factory, "640x360", 30, 10), ingest)
+    assert proc.wait(timeout=60) == 0, proc.stderr.read()
+    time.sleep(4)
+    check_single_rung(hls, tmp_path, "after-refusals", 8)
+    assert daemon.alive()
+
+
+@pytest.mark.parametrize("protocol", ["smooth", "cmaf"])
+def test_fragmented_mp4_contribution_is_encoded(daemon, tmp_path, protocol):
+    """An encoding event fed over HTTP: Smooth ingest (ffmpeg's ismv muxer, video and audio in one POST) or DASH-IF
+    CMAF ingest (ffmpeg's dash muxer, one stream per track); the ladder is the same as from RTMP."""
+    from test_cmaf_ingest import dash_push_cmd
+    from test_smooth_ingest import ismv_push_cmd
+    name = f"fmp4{protocol}"
+    body = {"location": "local", "properties": {"input": {"streamingProtocol": "FragmentedMP4", "accessControl": ALLOW_ALL},
+                                                "preview": {"accessControl": ALLOW_ALL},
+                                                "encoding": {"encodingType": "Standard", "presetName": "720p-3-Layer"}}}
+    code, _, ev = arm(daemon, "PUT", f"/liveEvents/{name}?autoStart=true", body)
+    assert code in (200, 201), ev
+    ingest = ev["properties"]["input"]["endpoints"][0]["url"]
+    hls = ev["properties"]["preview"]["endpoints"][0]["url"] + "(format=m3u8-cmaf)"
+    if protocol == "smooth":
+        cmd = ismv_push_cmd(ingest + "/Streams(contribution)", 10)
+    else:
+        cmd = dash_push_cmd(ingest + "/contribution.mpd", 10, size="640x360", bitrate="1M")
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=90)
+    assert r.returncode == 0, r.stderr
+    time.sleep(4)
+    check_single_rung(hls, tmp_path, protocol, 8)
+    ends = [e for e in stream_events(daemon, name) if e["eventType"] == "StreamEvent/EndIngest"]
+    assert ends and all(e["data"].get("resultCode") == "MPE_CLIENT_TERMINATED_SESSION" for e in ends), ends
 
 
 def test_preset_rules_at_create(daemon):

@@ -19,12 +19,10 @@ VIDEO_FRAMES = PUSH_SECONDS * FPS
 AUDIO_FRAMES = PUSH_SECONDS * 48000 // 1024
 
 
-def smooth_event(daemon, name, encoding=None):
+def smooth_event(daemon, name):
     body = {"location": "local", "properties": {
         "input": {"streamingProtocol": "FragmentedMP4", "accessControl": ALLOW_ALL},
         "preview": {"accessControl": ALLOW_ALL}}}
-    if encoding:
-        body["properties"]["encoding"] = {"encodingType": encoding}
     return arm(daemon, "PUT", f"/liveEvents/{name}?autoStart=true", body)
 
 
@@ -101,12 +99,6 @@ def test_ffmpeg_ismv_push_plays_as_hls_and_dash(daemon, tmp_path):
     played = probe_url_frames(preview + "(format=mpd-time-cmaf)")
     assert played.get("video", 0) >= VIDEO_FRAMES - GOP, played
     assert played.get("audio", 0) >= AUDIO_FRAMES - 96, played
-
-
-def test_encoding_events_refuse_fragmented_mp4(daemon):
-    code, _, ev = smooth_event(daemon, "enc", encoding="Standard")
-    assert code == 400 and ev["error"]["code"] == "NotSupported", ev
-    assert "pass-through" in ev["error"]["message"] and "RTMP" in ev["error"]["message"], ev
 
 
 def test_wrong_token_and_malformed_body_are_refused_and_the_daemon_keeps_serving(daemon, tmp_path):

@@ -92,10 +92,6 @@ extension MediaServices {
         if let type = encoding.encodingType, !type.isPassthrough {
             encoding.presetName = try checkEncodingPreset(encoding.presetName, type: type).name
         }
-        // Live encoding decodes one RTMP contribution here; fMP4 (Smooth) ingest feeds pass-through events.
-        if input.streamingProtocol == .fragmentedMP4, let type = encoding.encodingType, !type.isPassthrough {
-            throw ARMError(status: 400, code: "NotSupported", message: "Fragmented MP4 (Smooth Streaming) ingest feeds pass-through live events only on this box; live encoding event '\(name)' takes RTMP. Use streamingProtocol RTMP, or encodingType PassthroughBasic/PassthroughStandard/None.", target: "properties.input.streamingProtocol")
-        }
         properties.encoding = encoding
         properties.streamOptions = properties.streamOptions ?? [.default]
         properties.useStaticHostname = properties.useStaticHostname ?? false
