@@ -67,7 +67,7 @@ let package = Package(
         .testTarget(name: "LiveTests", dependencies: ["Live", "Media", "ISOBMFF"]),
         .testTarget(name: "IngestTests", dependencies: ["Ingest"]),
         .testTarget(name: "ControlPlaneTests", dependencies: [
-            "ControlPlane", "Live", "Media", "EventLoop", "HTTP", .product(name: "GRDB", package: "GRDB.swift"),
+            "ControlPlane", "Live", "Media", "EventLoop", "HTTP", "EncodeModel", .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         .testTarget(name: "SystemdTests", dependencies: ["Systemd", "EventLoop", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "ApplianceTests", dependencies: ["Appliance", .product(name: "Logging", package: "swift-log")]),

@@ -24,27 +24,27 @@ enum LiveEncodingSetup {
         }
         let presets = LadderPreset.builtIn + (try loadCustomPresets(configuration.presetsDirectory))
         let probe = runProbe(executable: executable, profiles: directory, logger: logger)
-        let policy = FallbackPolicy(rawValue: configuration.encodePolicy.rawValue) ?? .auto
-        let selection: Result<HardwareSelection, HardwareSelectionError>
-        do {
-            let chosen = try profiles.select(probe, policy: policy)
-            selection = .success(chosen)
-            if chosen.usesGPU {
-                logger.info("live encoding uses the GPU", metadata: ["encoder": "\(chosen.summary)", "reason": "\(chosen.reason)"])
-            } else {
-                // Loud on purpose: a box meant to encode on its GPU must not slip to the CPU unnoticed.
-                logger.warning("live encoding falls back to software (libx264): no usable GPU", metadata: [
-                    "encoder": "\(chosen.summary)", "reason": "\(chosen.reason)"])
-            }
-        } catch {
-            selection = .failure(error)
+        let boxPolicy = FallbackPolicy(rawValue: configuration.encodePolicy.rawValue) ?? .auto
+        // The choice under each policy: the box's applies unless an event's tag names the other.
+        let selections = Dictionary(uniqueKeysWithValues: FallbackPolicy.allCases.map { policy in
+            (policy, Result<HardwareSelection, HardwareSelectionError> { () throws(HardwareSelectionError) in try profiles.select(probe, policy: policy) })
+        })
+        switch selections[boxPolicy]! {
+        case .success(let chosen) where chosen.usesGPU:
+            logger.info("live encoding uses the GPU", metadata: ["encoder": "\(chosen.summary)", "reason": "\(chosen.reason)"])
+        case .success(let chosen):
+            // Loud on purpose: a box meant to encode on its GPU must not slip to the CPU unnoticed.
+            logger.warning("live encoding falls back to software (libx264): no usable GPU", metadata: [
+                "encoder": "\(chosen.summary)", "reason": "\(chosen.reason)"])
+        case .failure(let error):
             logger.error("live encoding is unavailable; encoding live events will be refused", metadata: ["reason": "\(error.message)"])
         }
 
         return LiveEncodingEnvironment(
             launcher: EncodeWorkerLauncher(executable: executable), presets: presets,
-            chooseEncoder: { preset, runningEvents in
-                switch selection {
+            chooseEncoder: { preset, runningEvents, eventPolicy in
+                let policy = eventPolicy ?? boxPolicy
+                switch selections[policy]! {
                 case .failure(let error):
                     return .failure(EncoderUnavailable(error.message))
                 case .success(let chosen):

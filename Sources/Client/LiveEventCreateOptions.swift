@@ -29,11 +29,14 @@ public struct LiveEventCreateOptions: Sendable, Equatable {
     public var location: String
     /// False with `--no-start` (the PUT carries `autoStart=false`).
     public var autoStart: Bool
+    /// `--encode-policy`: `auto` or `never` for this encoding event (the tag `edgelive.encodePolicy`); nil keeps the box's.
+    public var encodePolicy: String?
 
     /// Creates options with the CLI defaults.
     public init(name: String, encoding: String? = nil, preset: String? = nil, streamingProtocol: String = "RTMP", accessToken: String? = nil,
                 allow: [String] = [], previewAllow: [String] = [], keyFrameInterval: String? = nil, description: String? = nil,
-                lowLatency: Bool = false, staticHostname: Bool = false, location: String = "local", autoStart: Bool = true) {
+                lowLatency: Bool = false, staticHostname: Bool = false, location: String = "local", autoStart: Bool = true,
+                encodePolicy: String? = nil) {
         self.name = name
         self.encoding = encoding
         self.preset = preset
@@ -47,6 +50,7 @@ public struct LiveEventCreateOptions: Sendable, Equatable {
         self.staticHostname = staticHostname
         self.location = location
         self.autoStart = autoStart
+        self.encodePolicy = encodePolicy
     }
 
     /// The LiveEvent to PUT; option values that cannot be right (an unknown enum, a bad CIDR) are usage errors.
@@ -67,6 +71,14 @@ public struct LiveEventCreateOptions: Sendable, Equatable {
         if preset != nil, !isEncoding {
             throw .usage("--preset needs an encoding live event", hint: "add --encoding Standard or --encoding Premium1080p")
         }
+        if let encodePolicy {
+            guard isEncoding else {
+                throw .usage("--encode-policy needs an encoding live event", hint: "add --encoding Standard or --encoding Premium1080p")
+            }
+            guard ["auto", "never"].contains(encodePolicy.lowercased()) else {
+                throw .usage("--encode-policy '\(encodePolicy)' is not auto or never")
+            }
+        }
         if let keyFrameInterval {
             do { _ = try ISO8601Duration(parsing: keyFrameInterval) } catch {
                 throw .usage("--key-frame-interval '\(keyFrameInterval)' is not an ISO-8601 duration", hint: "write it like PT2S or PT0.5S")
@@ -82,7 +94,8 @@ public struct LiveEventCreateOptions: Sendable, Equatable {
         let properties = LiveEventProperties(description: description, input: input, preview: preview, encoding: encodingBody,
                                              useStaticHostname: staticHostname ? true : nil,
                                              streamOptions: lowLatency ? [isEncoding ? .lowLatencyV2 : .lowLatency] : nil)
-        return LiveEvent(location: location, properties: properties)
+        let tags = encodePolicy.map { [LiveEncodingEnvironment.policyTag: $0.lowercased()] }
+        return LiveEvent(location: location, tags: tags, properties: properties)
     }
 
     /// IP ranges from CIDR texts; none given means the AMS allow-all rule (an empty AMS list would allow nobody).

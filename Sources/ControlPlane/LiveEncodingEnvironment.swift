@@ -8,11 +8,11 @@ public struct LiveEncodingEnvironment: Sendable {
     /// Ladders by name: the built-in presets and any the box adds.
     public var presets: [LadderPreset]
     /// The encoder this box uses for `preset` with that many other events of it already encoding (the hardware
-    /// profile's choice), or why it cannot encode it.
-    public var chooseEncoder: @Sendable (_ preset: LadderPreset, _ runningEvents: Int) -> Result<EncoderChoice, EncoderUnavailable>
+    /// profile's choice) under the event's fallback policy (nil: the box's), or why it cannot encode it.
+    public var chooseEncoder: @Sendable (_ preset: LadderPreset, _ runningEvents: Int, _ policy: FallbackPolicy?) -> Result<EncoderChoice, EncoderUnavailable>
 
     public init(launcher: EncodeWorkerLauncher, presets: [LadderPreset],
-                chooseEncoder: @escaping @Sendable (LadderPreset, Int) -> Result<EncoderChoice, EncoderUnavailable>) {
+                chooseEncoder: @escaping @Sendable (LadderPreset, Int, FallbackPolicy?) -> Result<EncoderChoice, EncoderUnavailable>) {
         self.launcher = launcher
         self.presets = presets
         self.chooseEncoder = chooseEncoder
@@ -20,6 +20,19 @@ public struct LiveEncodingEnvironment: Sendable {
 
     public func preset(named name: String) -> LadderPreset? {
         presets.first { $0.name.lowercased() == name.lowercased() }
+    }
+
+    /// The live event tag that sets one event's fallback policy (`auto` or `never`), overriding the box's
+    /// `[encoding] encode-policy`; read when the event starts. A tag, so the service's API and SDKs carry it unchanged.
+    public static let policyTag = "edgelive.encodePolicy"
+
+    /// The fallback policy `tags` ask for: nil without the tag; a 400 naming the tag for a value that is neither.
+    public static func policy(tags: [String: String]?) throws(ARMError) -> FallbackPolicy? {
+        guard let value = tags?[policyTag] else { return nil }
+        guard let policy = FallbackPolicy(rawValue: value.lowercased()) else {
+            throw .badRequest("The tag '\(policyTag)' is '\(value)'; use 'auto' (the GPU when usable, else libx264, said loudly) or 'never' (the GPU or nothing).", target: "tags.\(policyTag)")
+        }
+        return policy
     }
 
     /// The encoding type a preset belongs to: Standard encodes up to 720p, Premium1080p up to 1080p.

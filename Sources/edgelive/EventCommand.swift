@@ -24,6 +24,8 @@ struct EventCommand: AsyncParsableCommand {
         @Flag(help: "Keep ingest and preview host names stable across stop and start.") var staticHostname = false
         @Option(help: "Location recorded on the resource.") var location = "local"
         @Flag(help: "Create the event stopped (autoStart=false).") var noStart = false
+        @Option(help: "Encoding events: auto (the GPU when usable, else libx264) or never (the GPU or refuse); default the box's [encoding] encode-policy.")
+        var encodePolicy: String?
         @OptionGroup var wait: WaitOptions
         @OptionGroup var client: ClientCommandOptions
 
@@ -31,7 +33,8 @@ struct EventCommand: AsyncParsableCommand {
             let options = LiveEventCreateOptions(
                 name: name, encoding: encoding, preset: preset, streamingProtocol: streamingProtocol, accessToken: accessToken,
                 allow: allow, previewAllow: previewAllow, keyFrameInterval: keyFrameInterval, description: description,
-                lowLatency: lowLatency, staticHostname: staticHostname, location: location, autoStart: !noStart)
+                lowLatency: lowLatency, staticHostname: staticHostname, location: location, autoStart: !noStart,
+                encodePolicy: encodePolicy)
             try await client.run(wait: !wait.noWait) { verbs throws(ClientError) in try await verbs.createEvent(options) }
         }
     }

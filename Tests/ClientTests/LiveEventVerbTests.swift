@@ -41,7 +41,7 @@ import Testing
         let options = LiveEventCreateOptions(name: "hd", encoding: "Standard", preset: "Default720p", streamingProtocol: "fragmentedmp4",
                                              accessToken: "abcdef0123456789abcdef0123456789", allow: ["10.0.0.0/8", "192.168.1.7"],
                                              previewAllow: ["fd00::/8"], keyFrameInterval: "PT1S", lowLatency: true, staticHostname: true,
-                                             location: "edge", autoStart: false)
+                                             location: "edge", autoStart: false, encodePolicy: "Never")
         let fake = FakeARMServer()
         fake.on("PUT", "/liveEvents/hd", FakeARMServer.json(runningEvent("hd")))
         fake.on("GET", "/liveEvents/hd", FakeARMServer.json(runningEvent("hd")))
@@ -53,7 +53,7 @@ import Testing
             + #"{"address":"192.168.1.7","name":"192.168.1.7","subnetPrefixLength":32}]}},"#
             + #""accessToken":"abcdef0123456789abcdef0123456789","streamingProtocol":"FragmentedMP4"},"#
             + #""preview":{"accessControl":{"ip":{"allow":[{"address":"fd00::","name":"fd00::/8","subnetPrefixLength":8}]}}},"#
-            + #""streamOptions":["LowLatencyV2"],"useStaticHostname":true}}"#)
+            + #""streamOptions":["LowLatencyV2"],"useStaticHostname":true},"tags":{"edgelive.encodePolicy":"never"}}"#)
     }
 
     @Test func badOptionValuesAreUsageErrorsBeforeAnyRequest() {
@@ -66,6 +66,8 @@ import Testing
         #expect(code(LiveEventCreateOptions(name: "a", allow: ["300.1.1.1"])) == .usage)
         #expect(code(LiveEventCreateOptions(name: "a", keyFrameInterval: "2s")) == .usage)
         #expect(code(LiveEventCreateOptions(name: "a", preset: "Default720p")) == .usage)
+        #expect(code(LiveEventCreateOptions(name: "a", encodePolicy: "never")) == .usage)  // pass-through
+        #expect(code(LiveEventCreateOptions(name: "a", encoding: "Standard", encodePolicy: "sometimes")) == .usage)
         #expect(code(LiveEventCreateOptions(name: "a", encoding: "PassthroughBasic", lowLatency: true)) == nil)
     }
 

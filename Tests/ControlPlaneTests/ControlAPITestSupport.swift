@@ -22,8 +22,9 @@ struct APIHarness {
     let directory: String
 
     /// Opens a `MediaServices` over `store` (the directory holds asset archives) and puts the API in front of it.
-    static func open(loop: EventLoop, store: ControlStore, directory: String) async throws -> APIHarness {
-        let configuration = ControlPlaneConfiguration(dataDirectory: directory, publicHost: configurationHost, rtmpPort: 1935, httpPort: 8080)
+    static func open(loop: EventLoop, store: ControlStore, directory: String, liveEncoding: LiveEncodingEnvironment? = nil) async throws -> APIHarness {
+        var configuration = ControlPlaneConfiguration(dataDirectory: directory, publicHost: configurationHost, rtmpPort: 1935, httpPort: 8080)
+        configuration.liveEncoding = liveEncoding
         let services = MediaServices(loop: loop, store: store, configuration: configuration, logger: logger)
         try await services.open(importing: nil)
         let api = ControlAPI(services: services, token: APIToken(value: token, file: nil), logger: logger)
@@ -56,13 +57,13 @@ struct APIHarness {
 }
 
 /// Runs `body` over a fresh in-memory account, then stops recording and proves uv_loop_close returned 0.
-func withAPI(_ body: (APIHarness) async throws -> Void) async throws {
+func withAPI(liveEncoding: LiveEncodingEnvironment? = nil, _ body: (APIHarness) async throws -> Void) async throws {
     let directory = NSTemporaryDirectory() + "edgelive-api-\(UUID().uuidString)"
     try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(atPath: directory) }
     let loop = try EventLoop(name: "api-test")
     do {
-        let harness = try await APIHarness.open(loop: loop, store: try ControlStore(), directory: directory)
+        let harness = try await APIHarness.open(loop: loop, store: try ControlStore(), directory: directory, liveEncoding: liveEncoding)
         try await body(harness)
         await harness.services.shutdown()
     } catch {

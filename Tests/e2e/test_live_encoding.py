@@ -345,5 +345,17 @@ def test_policy_never_without_a_gpu_refuses_encoding_events(tmp_path):
         # Pass-through keeps working.
         code, _, _ = arm(d, "PUT", "/liveEvents/plain", {"location": "local", "properties": {"input": {"streamingProtocol": "RTMP"}}})
         assert code in (200, 201)
+        # One event may ask for the other policy (the tag edgelive.encodePolicy): `auto` encodes here, in software.
+        code, _, ev = arm(d, "PUT", "/liveEvents/software?autoStart=true", {**body, "tags": {"edgelive.encodePolicy": "auto"}})
+        assert code in (200, 201) and ev["properties"]["resourceState"] == "Running", ev
+        wait_for(lambda: worker_pids(d), 10, "the software encode worker")
+    finally:
+        d.stop()
+    # And on a box whose policy is auto, an event tagged `never` is refused without a GPU.
+    d = Daemon(str(tmp_path / "data2")).start()
+    try:
+        code, _, err = arm(d, "PUT", "/liveEvents/gpuonly", {**body, "tags": {"edgelive.encodePolicy": "never"}})
+        assert code == 400 and err["error"]["code"] == "NotSupported", err
+        assert "no usable GPU" in err["error"]["message"] and "edgelive.encodePolicy" in err["error"]["message"], err
     finally:
         d.stop()

@@ -89,8 +89,9 @@ extension MediaServices {
         properties.preview = preview
         var encoding = properties.encoding ?? LiveEventEncoding()
         encoding.encodingType = encoding.encodingType ?? LiveEventEncodingType.none
+        let policy = try LiveEncodingEnvironment.policy(tags: body.tags)
         if let type = encoding.encodingType, !type.isPassthrough {
-            encoding.presetName = try checkEncodingPreset(encoding.presetName, type: type).name
+            encoding.presetName = try checkEncodingPreset(encoding.presetName, type: type, policy: policy).name
         }
         properties.encoding = encoding
         properties.streamOptions = properties.streamOptions ?? [.default]
@@ -130,6 +131,12 @@ extension MediaServices {
         if try entry.lifecycle.update(changing: changed) != .none { entry.lifecycle.finish(succeeded: true) }
         try validateAccessControl(merged.properties?.input?.accessControl, field: "properties.input.accessControl")
         try validateAccessControl(merged.properties?.preview?.accessControl, field: "properties.preview.accessControl")
+        // A new fallback policy applies from the next start; one this box cannot honour is refused now.
+        let policy = try LiveEncodingEnvironment.policy(tags: merged.tags)
+        if policy != (try? LiveEncodingEnvironment.policy(tags: entry.resource.tags)),
+           let encoding = merged.properties?.encoding, let type = encoding.encodingType, !type.isPassthrough {
+            _ = try checkEncodingPreset(encoding.presetName, type: type, policy: policy)
+        }
         entry.resource = merged
         entry.resource.properties?.lastModified = Date()
         entry.resource.systemData?.lastModifiedAt = entry.resource.properties?.lastModified
@@ -227,9 +234,10 @@ extension MediaServices {
         events[key]?.channel = channel
         guard let encoding = entry.resource.properties?.encoding, let type = encoding.encodingType, !type.isPassthrough else { return }
         do {
-            let preset = try checkEncodingPreset(encoding.presetName, type: type)
+            let policy = try LiveEncodingEnvironment.policy(tags: entry.resource.tags)
+            let preset = try checkEncodingPreset(encoding.presetName, type: type, policy: policy)
             guard let environment = configuration.liveEncoding else { return }
-            let choice = try environment.chooseEncoder(preset, runningEncodingEvents(preset: preset, except: key)).get()
+            let choice = try environment.chooseEncoder(preset, runningEncodingEvents(preset: preset, except: key), policy).get()
             let interval = encoding.keyFrameInterval.flatMap { try? ISO8601Duration(parsing: $0) }?.seconds ?? 2
             let job = EncodeJob(eventName: entry.name, preset: preset,
                                 stretchMode: EncodeModel.StretchMode(rawValue: (encoding.stretchMode ?? .none).rawValue) ?? .none,
@@ -253,8 +261,9 @@ extension MediaServices {
         }.count
     }
 
-    /// The ladder an encoding event runs: its preset, checked against the encoding type and this box.
-    func checkEncodingPreset(_ name: String?, type: LiveEventEncodingType) throws(ARMError) -> LadderPreset {
+    /// The ladder an encoding event runs: its preset, checked against the encoding type and this box (under the
+    /// event's fallback policy, nil for the box's).
+    func checkEncodingPreset(_ name: String?, type: LiveEventEncodingType, policy: FallbackPolicy?) throws(ARMError) -> LadderPreset {
         let field = "properties.encoding.presetName"
         guard let environment = configuration.liveEncoding else {
             throw ARMError(status: 400, code: "NotSupported", message: "Live encoding ('\(type.rawValue)') is not enabled on this box; create a pass-through event (encodingType PassthroughStandard or PassthroughBasic) or start the daemon with live encoding.", target: "properties.encoding.encodingType")
@@ -268,8 +277,9 @@ extension MediaServices {
         guard presetType == type else {
             throw .badRequest("The preset '\(preset.name)' belongs to encodingType '\(presetType.rawValue)', not '\(type.rawValue)'.", target: field)
         }
-        if case .failure(let unavailable) = environment.chooseEncoder(preset, runningEncodingEvents(preset: preset, except: nil)) {
-            throw ARMError(status: 400, code: "NotSupported", message: "This box cannot encode '\(preset.name)': \(unavailable.message)", target: field)
+        if case .failure(let unavailable) = environment.chooseEncoder(preset, runningEncodingEvents(preset: preset, except: nil), policy) {
+            let origin = policy.map { " (the event's tag \(LiveEncodingEnvironment.policyTag) is '\($0.rawValue)')" } ?? ""
+            throw ARMError(status: 400, code: "NotSupported", message: "This box cannot encode '\(preset.name)': \(unavailable.message)\(origin)", target: field)
         }
         return preset
     }
