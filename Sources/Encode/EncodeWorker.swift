@@ -47,6 +47,7 @@ public enum EncodeWorker {
                 case .track(let t): message = .outputTrack(t)
                 case .sample(let s): message = .outputSample(s)
                 case let .log(level, text): message = .log(level: level, message: text)
+                case .ladder(let rungs): message = .ladder(rungs)
                 }
                 guard send(message) else { return false }
             }
@@ -96,7 +97,7 @@ public enum EncodeWorker {
                     case .endOfInput:
                         if let t = transcoder { guard send(try t.flush()) else { return 0 } }
                         guard send(.flushed) else { return 0 }
-                    case .outputTrack, .outputSample, .heartbeat, .log, .flushed, .fatal:
+                    case .outputTrack, .outputSample, .heartbeat, .log, .flushed, .fatal, .ladder:
                         return fail("the daemon sent a worker-to-daemon message (\(message)); the binaries differ in version?")
                     }
                 } catch {

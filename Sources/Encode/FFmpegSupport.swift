@@ -67,14 +67,15 @@ func fill(_ packet: UnsafeMutablePointer<AVPacket>, with data: [UInt8]) -> Bool 
     return true
 }
 
-/// Sets the options on the codec context and then on its private (codec-specific) options; returns the keys
-/// neither knows, for a log line.
+/// Sets the options on the codec's private (codec-specific) options first and then on the codec context, the order
+/// `avcodec_open2` uses: a private option shadows the generic one of the same name (libx264's and h264_vaapi's
+/// `profile` take names such as `high`, the generic `profile` only numbers). Returns the options neither takes,
+/// for a log line.
 func applyOptions(_ options: [(String, String)], to context: UnsafeMutablePointer<AVCodecContext>) -> [String] {
     var unknown: [String] = []
     for (key, value) in options {
-        let generic = av_opt_set(context, key, value, 0)
-        if generic >= 0 { continue }
         if let priv = context.pointee.priv_data, av_opt_set(priv, key, value, 0) >= 0 { continue }
+        if av_opt_set(context, key, value, 0) >= 0 { continue }
         unknown.append("\(key)=\(value)")
     }
     return unknown

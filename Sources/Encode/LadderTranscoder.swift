@@ -9,6 +9,8 @@ public enum TranscoderOutput: Sendable, Hashable {
     case sample(WorkerSample)
     /// A line for the daemon's log (`info`, `notice`, `warning`, `error`).
     case log(level: String, message: String)
+    /// The ladder's rungs, when first planned: the daemon pins them for the event.
+    case ladder([LadderRung])
 }
 
 /// The figures a heartbeat reports.
@@ -48,7 +50,8 @@ public final class LadderTranscoder {
     /// Audio samples held while no video ladder exists yet (about 10 s at 48 kHz); older ones are dropped.
     public static let maximumHeldAudio = 480
 
-    public let job: EncodeJob
+    /// The job; its ladder is pinned at the first plan (``EncodeJob/pinnedRungs``).
+    public private(set) var job: EncodeJob
     private let device: HardwareDevice?
     private let backendDescription: String
     private var framesIn = 0
@@ -239,7 +242,8 @@ public final class LadderTranscoder {
                 return try encode(frame, on: ladder, into: &outputs)
             }
             let next = VideoLadder.geometry(of: frame, backend: job.backend)
-            outputs.append(.log(level: "notice", message: "the input changed from \(ladder.geometry) to \(next): the ladder is planned again"))
+            outputs.append(.log(level: "notice", message: "the input changed from \(ladder.geometry) to \(next): the \(ladder.rungs.count) rungs "
+                + "go on at their sizes after a discontinuity (reset the live event to plan a ladder for this input)"))
             framesOut += try ladder.drain(into: &outputs)
             self.ladder = nil
         }
@@ -248,6 +252,10 @@ public final class LadderTranscoder {
                 outputs.append(.log(level: level, message: message))
             }
             self.ladder = ladder
+            if job.pinnedRungs?.isEmpty != false {
+                job.pinnedRungs = ladder.rungs.map(\.source)
+                outputs.append(.ladder(ladder.rungs.map(\.source)))
+            }
             ladder.announce(into: &outputs)
             videoTrackCount = ladder.rungs.count
             announceAudioTrack(into: &outputs)

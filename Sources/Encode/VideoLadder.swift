@@ -60,8 +60,10 @@ final class VideoLadder {
          log: (String, String) -> Void) throws(EncodeError) {
         geometry = Self.geometry(of: first, backend: job.backend)
         let sar = first.pointee.sample_aspect_ratio
-        rungs = LadderPlanner.plan(preset: job.preset, inputWidth: Int(geometry.width), inputHeight: Int(geometry.height),
-                                   inputSampleAspect: (Int(sar.num), Int(sar.den)), stretchMode: job.stretchMode)
+        // A pinned ladder keeps its rungs whatever the input (upscaling a smaller one); see EncodeJob.pinnedRungs.
+        rungs = LadderPlanner.plan(preset: job.plannedPreset, inputWidth: Int(geometry.width), inputHeight: Int(geometry.height),
+                                   inputSampleAspect: (Int(sar.num), Int(sar.den)), stretchMode: job.stretchMode,
+                                   upscaling: job.pinnedRungs?.isEmpty == false)
         guard !rungs.isEmpty else {
             throw EncodeError(.invalidJob, "the preset \(job.preset.name) gives no rung for a \(geometry) input")
         }
@@ -83,6 +85,12 @@ final class VideoLadder {
         let list = rungs.map { "\($0.width)x\($0.height)@\($0.bitrate / 1000)k" }.joined(separator: ", ")
         log("info", String(format: "input %@ at %.3f fps: %d rungs (%@) at %.3f fps, a keyframe every %g s",
                            geometry.description, inputFrameRate, rungs.count, list, frameRate, job.keyFrameInterval))
+        let upscaled = rungs.filter { $0.pictureWidth > Int(geometry.width) + 1 || $0.pictureHeight > Int(geometry.height) + 1 }
+        if !upscaled.isEmpty {
+            log("notice", "the event keeps the ladder it first planned: "
+                + upscaled.map { "\($0.pictureWidth)x\($0.pictureHeight)" }.joined(separator: ", ")
+                + " \(upscaled.count == 1 ? "is" : "are") above this \(geometry.description) input and upscaled; reset the live event to plan a ladder for this input")
+        }
         if keepEvery > 1 {
             log("notice", String(format: "the input's %.3f fps is above the %g fps ceiling: one frame in %d is encoded",
                                  inputFrameRate, job.maxFrameRate, keepEvery))

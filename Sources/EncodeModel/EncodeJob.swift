@@ -69,9 +69,15 @@ public struct EncodeJob: Codable, Sendable, Hashable {
     /// Extra encoder options from the hardware profile, set on the codec context with `av_opt_set`
     /// (e.g. `rc_mode=CBR`, `x264-params=…`).
     public var encoderOptions: [String: String]
+    /// The rungs this event's ladder was first planned with (``WorkerMessage/ladder(_:)``), kept for the event's run as
+    /// the service kept its ingest configuration until a Reset: a later contribution of another size is scaled to
+    /// the same rungs, so every output track goes on (after a discontinuity) instead of changing size or ending.
+    /// Nil until the first plan.
+    public var pinnedRungs: [LadderRung]?
 
     public init(eventName: String, preset: LadderPreset, stretchMode: StretchMode = .none, keyFrameInterval: Double = 2,
-                maxFrameRate: Double = 30, backend: EncoderBackend, encoderOptions: [String: String] = [:]) {
+                maxFrameRate: Double = 30, backend: EncoderBackend, encoderOptions: [String: String] = [:],
+                pinnedRungs: [LadderRung]? = nil) {
         self.eventName = eventName
         self.preset = preset
         self.stretchMode = stretchMode
@@ -79,6 +85,13 @@ public struct EncodeJob: Codable, Sendable, Hashable {
         self.maxFrameRate = maxFrameRate
         self.backend = backend
         self.encoderOptions = encoderOptions
+        self.pinnedRungs = pinnedRungs
+    }
+
+    /// The ladder to plan from: the pinned rungs once there are some, else the preset's.
+    public var plannedPreset: LadderPreset {
+        guard let pinnedRungs, !pinnedRungs.isEmpty else { return preset }
+        return LadderPreset(name: preset.name, rungs: pinnedRungs, audioBitrate: preset.audioBitrate)
     }
 }
 

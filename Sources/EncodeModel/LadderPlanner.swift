@@ -63,14 +63,18 @@ public struct PlannedRung: Sendable, Hashable, Codable {
     public var pictureHeight: Int
     /// Target video bitrate, bits per second.
     public var bitrate: Int
+    /// The ladder rung it encodes (the preset's box and bitrate; for a degenerate input, the input's size): what
+    /// the event pins so that a later plan keeps this rung.
+    public var source: LadderRung
 
-    public init(index: Int, width: Int, height: Int, pictureWidth: Int, pictureHeight: Int, bitrate: Int) {
+    public init(index: Int, width: Int, height: Int, pictureWidth: Int, pictureHeight: Int, bitrate: Int, source: LadderRung? = nil) {
         self.index = index
         self.width = width
         self.height = height
         self.pictureWidth = pictureWidth
         self.pictureHeight = pictureHeight
         self.bitrate = bitrate
+        self.source = source ?? LadderRung(width: width, height: height, bitrate: bitrate)
     }
 
     /// Left edge of the picture (the pillar-box bar's width), even so 4:2:0 chroma stays aligned.
@@ -98,8 +102,9 @@ public enum LadderPlanner {
     ///   lowest bitrate. The spec says "input size/bitrate"; the planner does not know the contribution's
     ///   bitrate, and the lowest rung's is the smallest the preset ever sends, so it is never more than the ladder
     ///   would have spent on that picture.
+    /// - `upscaling`: keep every rung even when it is larger than the input (a pinned ladder fed a smaller input).
     public static func plan(preset: LadderPreset, inputWidth: Int, inputHeight: Int, inputSampleAspect: (Int, Int) = (1, 1),
-                            stretchMode: StretchMode) -> [PlannedRung] {
+                            stretchMode: StretchMode, upscaling: Bool = false) -> [PlannedRung] {
         guard inputWidth > 0, inputHeight > 0 else { return [] }
         let (sarWidth, sarHeight) = inputSampleAspect.0 > 0 && inputSampleAspect.1 > 0 ? inputSampleAspect : (1, 1)
         let displayWidth = Double(inputWidth) * Double(sarWidth) / Double(sarHeight)
@@ -115,10 +120,10 @@ public enum LadderPlanner {
             case .autoSize, .autoFit: picture = fit(displayWidth, displayHeight, intoWidth: boxWidth, height: boxHeight)
             }
             // A rounding pixel (the even rounding of a fitted size) is not upscaling.
-            guard Double(picture.width) <= displayWidth + 1, Double(picture.height) <= displayHeight + 1 else { continue }
+            guard upscaling || (Double(picture.width) <= displayWidth + 1 && Double(picture.height) <= displayHeight + 1) else { continue }
             let coded = stretchMode == .autoFit ? (boxWidth, boxHeight) : picture
             planned.append(PlannedRung(index: planned.count, width: coded.0, height: coded.1,
-                                       pictureWidth: picture.width, pictureHeight: picture.height, bitrate: rung.bitrate))
+                                       pictureWidth: picture.width, pictureHeight: picture.height, bitrate: rung.bitrate, source: rung))
         }
         if planned.isEmpty, let lowest = preset.rungs.last {
             let width = max(2, evenDown(Int(displayWidth.rounded())))

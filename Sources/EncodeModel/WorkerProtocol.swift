@@ -19,6 +19,9 @@ public enum WorkerMessage: Sendable, Hashable {
     // MARK: worker → daemon
     case outputTrack(OutputTrackDescription)
     case outputSample(WorkerSample)
+    /// The ladder was planned: the rungs it encodes (each the preset's box and bitrate), highest first. The daemon
+    /// pins them for the event (``EncodeJob/pinnedRungs``), so a replacement worker plans the same tracks.
+    case ladder([LadderRung])
     case heartbeat(WorkerHeartbeat)
     /// A line for the daemon's log, attributed to the event (`level`: `info`, `notice`, `warning`, `error`).
     case log(level: String, message: String)
@@ -39,6 +42,7 @@ public enum WorkerMessage: Sendable, Hashable {
         case .log: return 13
         case .flushed: return 14
         case .fatal: return 15
+        case .ladder: return 16
         }
     }
 }
@@ -75,6 +79,7 @@ public enum WorkerProtocol {
         case .heartbeat(let h): payload.write(contentsOf: json(h))
         case let .log(level, text): payload.write(contentsOf: json(["level": level, "message": text]))
         case .fatal(let text): payload.writeASCII(text)
+        case .ladder(let rungs): payload.write(contentsOf: json(rungs))
         }
         var frame = ByteWriter(capacity: payload.count + 5)
         frame.write(UInt32(payload.count + 1))
@@ -129,6 +134,7 @@ public enum WorkerProtocol {
                 return .log(level: fields["level"] ?? "info", message: fields["message"] ?? "")
             case 14: return .flushed
             case 15: return .fatal(String(decoding: payload, as: UTF8.self))
+            case 16: return .ladder(try unjson([LadderRung].self, payload, type))
             default: throw WorkerProtocolError.unknownType(type)
             }
         } catch let error as WorkerProtocolError {

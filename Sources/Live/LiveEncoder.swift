@@ -325,6 +325,14 @@ final class LiveEncoder: @unchecked Sendable {
             }
         case let .log(level, text):
             logger.log(level: Self.level(level), "\(text)", metadata: ["component": "encode"])
+        case .ladder(let rungs):
+            // Pinned for the event's run: a replacement worker gets them in its job, so track N stays the same rung
+            // whatever the contribution (see EncodeJob.pinnedRungs).
+            if job.pinnedRungs?.isEmpty != false, !rungs.isEmpty {
+                job.pinnedRungs = rungs
+                logger.info("ladder pinned for the event's run", metadata: [
+                    "rungs": "\(rungs.map { "\($0.width)x\($0.height)@\($0.bitrate / 1000)k" }.joined(separator: ", "))"])
+            }
         case .flushed:
             endRenditionSessions()
         case .fatal(let reason):

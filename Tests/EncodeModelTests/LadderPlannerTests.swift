@@ -77,7 +77,8 @@ private func boxes(_ preset: LadderPreset) -> [String] { preset.rungs.map { "\($
     // The spec's example: 1920x1080 into a 1280x1280 box gives 1280x720.
     let square = LadderPreset(name: "Square", rungs: [LadderRung(width: 1280, height: 1280, bitrate: 3_000_000)])
     let rungs = LadderPlanner.plan(preset: square, inputWidth: 1920, inputHeight: 1080, stretchMode: .autoSize)
-    #expect(rungs == [PlannedRung(index: 0, width: 1280, height: 720, pictureWidth: 1280, pictureHeight: 720, bitrate: 3_000_000)])
+    #expect(rungs == [PlannedRung(index: 0, width: 1280, height: 720, pictureWidth: 1280, pictureHeight: 720, bitrate: 3_000_000,
+                                  source: square.rungs[0])])
 
     // 4:3 into 16:9 boxes: pillar-shaped rungs, and the 720p rung survives as a 960x720 picture (not upscaled).
     let fourThree = LadderPlanner.plan(preset: .default720p, inputWidth: 960, inputHeight: 720, stretchMode: .autoSize)
@@ -160,4 +161,18 @@ private func boxes(_ preset: LadderPreset) -> [String] { preset.rungs.map { "\($
     #expect(LadderPlanner.measuredFrameRate(presentationTimes: pal, timescale: 10_000_000) == 25)
     #expect(LadderPlanner.measuredFrameRate(presentationTimes: [0, 3000], timescale: 90_000) == nil)
     #expect(LadderPlanner.measuredFrameRate(presentationTimes: [0, 0, 0, 0], timescale: 90_000) == nil)
+}
+
+@Test func aPinnedLadderKeepsEveryRungAboveASmallerInputAndNamesItsSource() {
+    // The first plan's sources, planned again for a smaller input with upscaling: the same rungs, in the same order.
+    let first = LadderPlanner.plan(preset: .default720p, inputWidth: 1280, inputHeight: 720, stretchMode: .none)
+    #expect(first.map(\.source) == LadderPreset.default720p.rungs)
+    let pinned = LadderPreset(name: "Default720p", rungs: first.map(\.source))
+    let again = LadderPlanner.plan(preset: pinned, inputWidth: 640, inputHeight: 360, stretchMode: .none, upscaling: true)
+    #expect(again == first)
+    // Without upscaling the same input keeps only the rungs at or below it.
+    #expect(LadderPlanner.plan(preset: pinned, inputWidth: 640, inputHeight: 360, stretchMode: .none).count == 3)
+    // A degenerate input's single rung is its own size, and pins as that.
+    let tiny = LadderPlanner.plan(preset: .default720p, inputWidth: 320, inputHeight: 180, stretchMode: .none)
+    #expect(tiny.map(\.source) == [LadderRung(width: 320, height: 180, bitrate: 200_000)])
 }

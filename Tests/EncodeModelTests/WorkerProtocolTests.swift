@@ -8,6 +8,7 @@ private let job = EncodeJob(eventName: "news", preset: LadderPreset(name: "Defau
 
 private let messages: [WorkerMessage] = [
     .start(job),
+    .start({ var pinned = job; pinned.pinnedRungs = [LadderRung(width: 640, height: 360, bitrate: 400_000)]; return pinned }()),
     .inputConfiguration(kind: .video, record: [1, 0x64, 0, 0x1f, 0xff]),
     .inputSample(WorkerSample(track: 0, isKeyframe: true, timescale: 1000, decodeTime: -5, compositionOffset: 66, data: [0, 0, 0, 1, 0x65])),
     .endOfInput,
@@ -17,6 +18,7 @@ private let messages: [WorkerMessage] = [
     .log(level: "warning", message: "input is 60 fps: rungs at 30"),
     .flushed,
     .fatal("no h264 decoder"),
+    .ladder([LadderRung(width: 1280, height: 720, bitrate: 3_500_000), LadderRung(width: 480, height: 270, bitrate: 200_000)]),
 ]
 
 @Test func everyMessageRoundTrips() throws {

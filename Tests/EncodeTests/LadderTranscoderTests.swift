@@ -166,10 +166,10 @@ import Testing
         #expect(second.samples(track: 1).first?.decodeTime == firstAudio.decodeTime * 48_000 / Int64(firstAudio.timescale))
         #expect(transcoder.statistics.framesIn == 60 && transcoder.statistics.framesOut == 60)
 
-        // A new configuration (another size) after the flush is taken too.
+        // A new configuration (another size) after the flush is taken too, scaled to the pinned rung.
         let smaller = try Contribution.make(width: 480, height: 270, rate: 30, seconds: 1)
         let third = try transcode(smaller, with: transcoder)
-        #expect(third.videoTracks.map { "\($0.width)x\($0.height)" } == ["480x270"])
+        #expect(third.videoTracks.map { "\($0.width)x\($0.height)" } == ["640x360"])
         #expect(try DecodedVideo(track: third.videoTracks[0], samples: third.samples(track: 0)).frames == 30)
     }
 
@@ -245,8 +245,10 @@ import Testing
         #expect(try DecodedVideo(track: track, samples: samples).frames == 30)
     }
 
-    @Test func aNewConfigurationWithAnotherSizeReplansTheLadder() throws {
-        let large = try Contribution.make(width: 640, height: 360, rate: 30, seconds: 1)
+    @Test func anInputOfAnotherSizeKeepsThePinnedLadder() throws {
+        // 960x540 into 720p-3-Layer plans two rungs (960x540, 640x360); a 480x270 input then keeps both, upscaled,
+        // so each track goes on at its size instead of changing size or ending.
+        let large = try Contribution.make(width: 960, height: 540, rate: 30, seconds: 1)
         let small = try Contribution.make(width: 480, height: 270, rate: 30, seconds: 1).shifted(by: 1)
         let transcoder = try LadderTranscoder(job: softwareJob(.lowLatency720p3Layer))
         var run = TranscoderRun()
@@ -259,18 +261,36 @@ import Testing
         for sample in small.samples { run.append(try transcoder.push(sample)) }
         run.append(try transcoder.flush())
 
-        let segments = run.segments(track: 0)
-        #expect(segments.map { "\($0.track.width)x\($0.track.height)" } == ["640x360", "480x270"])
-        for segment in segments {
-            #expect(try DecodedVideo(track: segment.track, samples: segment.samples).frames == 30)
-            #expect(segment.samples.first?.isKeyframe == true)
+        #expect(run.ladders == [[LadderRung(width: 960, height: 540, bitrate: 1_000_000), LadderRung(width: 640, height: 360, bitrate: 400_000)]])
+        #expect(transcoder.job.pinnedRungs == run.ladders.first)
+        for (track, size) in [(0, "960x540"), (1, "640x360")] {
+            let segments = run.segments(track: track)
+            #expect(segments.map { "\($0.track.width)x\($0.track.height)" } == [size, size])
+            for segment in segments {
+                #expect(try DecodedVideo(track: segment.track, samples: segment.samples).frames == 30)
+                #expect(segment.samples.first?.isKeyframe == true)
+            }
+            #expect(segments.last?.samples.first.map { $0.decodeTime + Int64($0.compositionOffset) } == 90_000)
         }
-        #expect(segments.last?.samples.first.map { $0.decodeTime + Int64($0.compositionOffset) } == 90_000)
         // Audio goes on: announced once, gapless.
-        #expect(run.audioTracks.map(\.index) == [1])
-        let audio = run.samples(track: 1)
+        #expect(run.audioTracks.map(\.index) == [2])
+        let audio = run.samples(track: 2)
         #expect(zip(audio.dropFirst(), audio).allSatisfy { $0.decodeTime - $1.decodeTime == 1024 })
-        #expect(run.logs.contains { $0.contains("the ladder is planned again") })
+        #expect(run.logs.contains { $0.contains("the input changed from 960x540") && $0.contains("2 rungs go on at their sizes") })
+        #expect(run.logs.contains { $0.contains("960x540, 640x360 are above this 480x270 input and upscaled") })
+    }
+
+    @Test func aReplacementWorkerPlansThePinnedLadder() throws {
+        // The daemon hands a replacement worker the pinned rungs: a 480x270 input gets the 960x540 and 640x360 rungs.
+        var job = softwareJob(.lowLatency720p3Layer)
+        job.pinnedRungs = [LadderRung(width: 960, height: 540, bitrate: 1_000_000), LadderRung(width: 640, height: 360, bitrate: 400_000)]
+        let contribution = try Contribution.make(width: 480, height: 270, rate: 30, seconds: 1)
+        let run = try transcode(contribution, with: try LadderTranscoder(job: job))
+        #expect(run.videoTracks.map { "\($0.index):\($0.width)x\($0.height)@\($0.bitrate)" } == ["0:960x540@1000000", "1:640x360@400000"])
+        #expect(run.ladders.isEmpty, "a pinned ladder is not announced again")
+        for track in run.videoTracks {
+            #expect(try DecodedVideo(track: track, samples: run.samples(track: track.index)).frames == 30)
+        }
     }
 
     @Test func aClockThatGoesBackRestartsTheRungs() throws {

@@ -19,6 +19,11 @@ struct TranscoderRun {
         outputs.compactMap { if case .sample(let s) = $0, s.track == track { return s } else { return nil } }
     }
 
+    /// The ladders the transcoder pinned (one per plan that was not pinned already).
+    var ladders: [[LadderRung]] {
+        outputs.compactMap { if case .ladder(let rungs) = $0 { return rungs } else { return nil } }
+    }
+
     var logs: [String] {
         outputs.compactMap { if case let .log(level, message) = $0 { return "\(level): \(message)" } else { return nil } }
     }
@@ -44,7 +49,7 @@ struct TranscoderRun {
             switch output {
             case .track(let t): announced.insert(t.index)
             case .sample(let s): if !announced.contains(s.track) { return false }
-            case .log: break
+            case .log, .ladder: break
             }
         }
         return true

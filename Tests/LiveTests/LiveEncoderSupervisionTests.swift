@@ -100,3 +100,33 @@ private func supervise(executable: String, arguments: [String], for duration: Du
     #expect(after == before, "handles before: \(before), after: \(after)")
     try await loop.shutdownGracefully()
 }
+
+@Test func aReplacementWorkerGetsTheLadderTheFirstOnePinned() async throws {
+    // A worker that records the job it is given, announces a ladder (as a real one does at its first plan), then
+    // crashes: every replacement must be started with that ladder pinned, so track N stays the same rung.
+    let directory = NSTemporaryDirectory() + "edgelive-pin-\(UUID().uuidString)"
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    let jobs = directory + "/jobs", script = directory + "/worker.py"
+    try """
+    import json, struct, sys, time
+    size = struct.unpack(">I", sys.stdin.buffer.read(4))[0]
+    body = sys.stdin.buffer.read(size)
+    with open(sys.argv[1], "ab") as out:
+        out.write(body[1:] + b"\\n")
+    ladder = json.dumps([{"width": 960, "height": 540, "bitrate": 1000000}, {"width": 640, "height": 360, "bitrate": 400000}]).encode()
+    sys.stdout.buffer.write(struct.pack(">IB", len(ladder) + 1, 16) + ladder)
+    sys.stdout.buffer.flush()
+    time.sleep(0.1)
+    sys.exit(3)
+    """.write(toFile: script, atomically: true, encoding: .utf8)
+    let status = try #require(try await supervise(executable: "/usr/bin/python3", arguments: [script, jobs], for: .milliseconds(1500)).status)
+    #expect(status.restarts >= 2)
+    let started = try String(contentsOfFile: jobs, encoding: .utf8).split(separator: "\n").map {
+        try JSONDecoder().decode(EncodeJob.self, from: Data($0.utf8))
+    }
+    #expect(started.count >= 3)
+    #expect(started.first?.pinnedRungs == nil)
+    let pinned = [LadderRung(width: 960, height: 540, bitrate: 1_000_000), LadderRung(width: 640, height: 360, bitrate: 400_000)]
+    #expect(started.dropFirst().allSatisfy { $0.pinnedRungs == pinned }, "\(started.map(\.pinnedRungs))")
+}

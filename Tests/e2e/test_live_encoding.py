@@ -313,6 +313,29 @@ def test_fragmented_mp4_contribution_is_encoded(daemon, tmp_path, protocol):
     assert ends and all(e["data"].get("resultCode") == "MPE_CLIENT_TERMINATED_SESSION" for e in ends), ends
 
 
+def test_a_contribution_of_another_size_keeps_the_ladder(daemon, tmp_path, tmp_path_factory):
+    """The first contribution plans the ladder and the event keeps it (as the service kept its ingest configuration
+    until a Reset): a later, smaller contribution is scaled to the same rungs, so every variant goes on at its size
+    after a discontinuity instead of changing size under the player or ending."""
+    ingest, hls, _ = create_encoding_event(daemon, "pinned", preset="720p-3-Layer")
+    for size in ("960x540", "640x360"):
+        proc = push(contribution(tmp_path_factory, size, 30, 8), ingest)
+        assert proc.wait(timeout=60) == 0, proc.stderr.read()
+    time.sleep(4)
+    ladder, master = variants(hls)
+    assert [(w, h, bw - 128000) for w, h, bw, _ in ladder] == [(960, 540, 1000000), (640, 360, 400000)], master
+    for w, h, _, uri in ladder:
+        init, segs, text = parse_media_playlist(resolve(hls, uri))
+        assert text.count("#EXT-X-DISCONTINUITY\n") == 1, text
+        first = [i for i, (_, _, d) in enumerate(segs) if d][0]
+        for part, chosen in (("before", segs[:first]), ("after", segs[first:])):
+            path = download_track(init, [u for u, _, _ in chosen], str(tmp_path / f"{h}-{part}.mp4"))
+            stream = video_stream(path)
+            assert (stream["width"], stream["height"]) == (w, h), (part, stream)
+            assert int(stream["nb_read_frames"]) >= 30 * 6, (part, stream)
+    assert "the event keeps the ladder it first planned: 960x540 is above this 640x360 input and upscaled" in daemon.read_log()
+
+
 def test_preset_rules_at_create(daemon):
     body = lambda enc: {"location": "local", "properties": {"input": {"streamingProtocol": "RTMP"}, "encoding": enc}}
     code, _, err = arm(daemon, "PUT", "/liveEvents/cross", body({"encodingType": "Standard", "presetName": "Default1080p"}))
