@@ -154,6 +154,11 @@ enum LiveEncodingSetup {
                 return "rung \(index + 1) has bitrate \(rung.bitrate); give bits per second between 50000 and 20000000"
             }
         }
+        // Players and the origin tell rungs apart by bitrate (`QualityLevels(<bitrate>)` in every fragment URL).
+        let bitrates = preset.rungs.map(\.bitrate)
+        if let repeated = bitrates.first(where: { rate in bitrates.filter { $0 == rate }.count > 1 }) {
+            return "two rungs have bitrate \(repeated); give each rung its own bitrate (fragment URLs name rungs by bitrate)"
+        }
         if !(32_000 ... 512_000).contains(preset.audioBitrate) { return "audioBitrate \(preset.audioBitrate) is outside 32000–512000 bits per second" }
         return nil
     }

@@ -36,6 +36,7 @@ import Testing
             ("name: Huge\nrungs: [{width: 3840, height: 2160, bitrate: 9000000}]", "1080p"),
             ("name: Slow\nrungs: [{width: 640, height: 360, bitrate: 10}]", "bits per second"),
             ("name: None\nrungs: []", "1 to 8 rungs"),
+            ("name: Same\nrungs: [{width: 640, height: 360, bitrate: 600000}, {width: 480, height: 270, bitrate: 600000}]", "its own bitrate"),
             ("rungs: [{width: 640, height: 360, bitrate: 600000}]", "expected name"),
         ]
         for (text, expected) in cases {
