@@ -83,15 +83,6 @@ public enum Appliance {
             throw await fail("cannot listen on \(configuration.listenHost):\(configuration.rtmpPort) for RTMP ingest: \(error); stop the other process or choose another port with --rtmp-port")
         }
         started.append { await rtmp.stop() }
-        do { apiPort = try await start(api, inherited: inherited["api"]) } catch {
-            throw await fail("cannot listen on \(configuration.listenHost):\(configuration.apiPort) for the control API: \(error); stop the other process or choose another port with --api-port")
-        }
-        started.append { await api.stop() }
-        for descriptor in unusedSockets {
-            logger.warning("ignoring a socket systemd passed: its name and port match no listener", metadata: [
-                "port": "\(ListenFDs.localPort(of: descriptor).map(String.init) ?? "?")"])
-            close(descriptor)
-        }
 
         await services.setListeningPorts(http: httpPort, rtmp: rtmpPort)
         await services.setIngestControl(EncoderSessionControl(server: rtmp, smooth: smoothIngest))
@@ -101,6 +92,17 @@ public enum Appliance {
             })
         } catch {
             throw await fail("cannot load the state database \(databasePath): \(error); restore it from a backup or move it away to start empty")
+        }
+        // The API listens once the state is loaded, so no request sees it half open (with socket activation, the ones
+        // that came earlier wait in the socket until now).
+        do { apiPort = try await start(api, inherited: inherited["api"]) } catch {
+            throw await fail("cannot listen on \(configuration.listenHost):\(configuration.apiPort) for the control API: \(error); stop the other process or choose another port with --api-port")
+        }
+        started.append { await api.stop() }
+        for descriptor in unusedSockets {
+            logger.warning("ignoring a socket systemd passed: its name and port match no listener", metadata: [
+                "port": "\(ListenFDs.localPort(of: descriptor).map(String.init) ?? "?")"])
+            close(descriptor)
         }
 
         // The URLs, one per line, on stdout (logs go to stderr): scripts and the tests read these.

@@ -401,7 +401,9 @@ def test_socket_activation_keeps_the_ports_across_restarts(box):
         code = wait_for("the API to answer through the socket",
                         lambda: http_status(api, timeout=30)[0], 60)
         assert code == 401, code
-        assert box.show("edgelive.service", "ActiveState") == "active"
+        # The daemon answers once its state is loaded and sends READY=1 right after; systemd reads that datagram on its
+        # own time, so the unit turns active a moment later.
+        wait_for("the service to be active", lambda: box.show("edgelive.service", "ActiveState") == "active", 15)
         log = box.journal("edgelive.service")
         assert "cannot listen" not in log, log[-2000:]
         # A restart keeps the listening sockets: requests during it queue instead of being refused.
