@@ -102,6 +102,29 @@ import Testing
         #expect(run.logs.contains { $0.contains("one frame in 2 is encoded") })
     }
 
+    @Test func premium1080pGivesTheServicesSixRungsAndA720pInputItsFiveLowerOnes() throws {
+        // Spec §2.5: Default1080p is 5500k 1080p … 200k 320x180; a 720p contribution gets the five rungs from 720p/3 Mbps.
+        let full = try Contribution.make(width: 1920, height: 1080, rate: 30, seconds: 1)
+        let run = try transcode(full, with: try LadderTranscoder(job: softwareJob(.default1080p)))
+        let expected = ["0:1920x1080@5500000", "1:1280x720@3000000", "2:960x540@1600000", "3:640x360@800000",
+                        "4:480x270@400000", "5:320x180@200000"]
+        #expect(run.videoTracks.map { "\($0.index):\($0.width)x\($0.height)@\($0.bitrate)" } == expected)
+        for track in run.videoTracks {
+            let decoded = try DecodedVideo(track: track, samples: run.samples(track: track.index))
+            #expect(decoded.frames == 30 && decoded.errors == 0 && decoded.width == track.width && decoded.height == track.height)
+            #expect(run.keyframeTimes(track: track.index) == run.keyframeTimes(track: 0))
+        }
+        #expect(run.audioTracks.map(\.index) == [6])
+
+        let hd = try Contribution.make(width: 1280, height: 720, rate: 30, seconds: 1)
+        let lower = try transcode(hd, with: try LadderTranscoder(job: softwareJob(.default1080p)))
+        #expect(lower.videoTracks.map { "\($0.index):\($0.width)x\($0.height)@\($0.bitrate)" }
+                == expected.dropFirst().enumerated().map { index, rung in "\(index)" + rung.dropFirst(1) })
+        for track in lower.videoTracks {
+            #expect(try DecodedVideo(track: track, samples: lower.samples(track: track.index)).frames == 30)
+        }
+    }
+
     // MARK: - No upscaling, odd audio
 
     @Test func a360pContributionKeepsOnlyTheRungsAtOrBelowIt() throws {
