@@ -30,11 +30,11 @@ public enum EncodingInputRules {
             }
             if sps.bitDepthLuma != 8 || sps.bitDepthChroma != 8 || sps.chromaFormatIDC != 1 {
                 let sampling = ["4:0:0", "4:2:0", "4:2:2", "4:4:4"][Int(min(sps.chromaFormatIDC, 3))]
-                return .codecNotSupported("live encoding takes 8-bit 4:2:0 H.264; this contribution is \(sps.bitDepthLuma)-bit \(sampling) (profile_idc \(sps.profileIDC))")
+                return .codecNotSupported("live encoding takes 8-bit 4:2:0 H.264; this contribution is \(sps.bitDepthLuma)-bit \(sampling) (profile_idc \(sps.profileIDC)): set the encoder to 8-bit 4:2:0 (yuv420p, profile High or Main)")
             }
             let long = max(sps.width, sps.height), short = min(sps.width, sps.height)
             if long > maximumLongSide || short > maximumShortSide {
-                return .videoResolutionNotSupported("live encoding takes pictures up to \(maximumLongSide)x\(maximumShortSide); this contribution is \(sps.width)x\(sps.height)")
+                return .videoResolutionNotSupported("live encoding takes pictures up to \(maximumLongSide)x\(maximumShortSide); this contribution is \(sps.width)x\(sps.height): scale the encoder's output to 1080p or less, or use a pass-through event")
             }
             return nil
         }
