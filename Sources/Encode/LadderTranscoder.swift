@@ -252,9 +252,10 @@ public final class LadderTranscoder {
                 outputs.append(.log(level: level, message: message))
             }
             self.ladder = ladder
-            if job.pinnedRungs?.isEmpty != false {
-                job.pinnedRungs = ladder.rungs.map(\.source)
-                outputs.append(.ladder(ladder.rungs.map(\.source)))
+            if !job.hasPinnedLadder {
+                let rungs = ladder.rungs.map(\.source)
+                job.pinnedRungs = rungs
+                outputs.append(.ladder(rungs))
             }
             ladder.announce(into: &outputs)
             videoTrackCount = ladder.rungs.count

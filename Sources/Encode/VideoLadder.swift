@@ -63,7 +63,7 @@ final class VideoLadder {
         // A pinned ladder keeps its rungs whatever the input (upscaling a smaller one); see EncodeJob.pinnedRungs.
         rungs = LadderPlanner.plan(preset: job.plannedPreset, inputWidth: Int(geometry.width), inputHeight: Int(geometry.height),
                                    inputSampleAspect: (Int(sar.num), Int(sar.den)), stretchMode: job.stretchMode,
-                                   upscaling: job.pinnedRungs?.isEmpty == false)
+                                   upscaling: job.hasPinnedLadder)
         guard !rungs.isEmpty else {
             throw EncodeError(.invalidJob, "the preset \(job.preset.name) gives no rung for a \(geometry) input")
         }
@@ -85,7 +85,10 @@ final class VideoLadder {
         let list = rungs.map { "\($0.width)x\($0.height)@\($0.bitrate / 1000)k" }.joined(separator: ", ")
         log("info", String(format: "input %@ at %.3f fps: %d rungs (%@) at %.3f fps, a keyframe every %g s",
                            geometry.description, inputFrameRate, rungs.count, list, frameRate, job.keyFrameInterval))
-        let upscaled = rungs.filter { $0.pictureWidth > Int(geometry.width) + 1 || $0.pictureHeight > Int(geometry.height) + 1 }
+        // Upscaled: a picture larger than the input's display size (its width corrected by its sample aspect), as the
+        // planner measures it.
+        let displayWidth = Double(geometry.width) * (sar.num > 0 && sar.den > 0 ? Double(sar.num) / Double(sar.den) : 1)
+        let upscaled = rungs.filter { Double($0.pictureWidth) > displayWidth + 1 || $0.pictureHeight > Int(geometry.height) + 1 }
         if !upscaled.isEmpty {
             log("notice", "the event keeps the ladder it first planned: "
                 + upscaled.map { "\($0.pictureWidth)x\($0.pictureHeight)" }.joined(separator: ", ")

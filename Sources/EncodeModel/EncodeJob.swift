@@ -88,9 +88,12 @@ public struct EncodeJob: Codable, Sendable, Hashable {
         self.pinnedRungs = pinnedRungs
     }
 
+    /// Whether a first plan has pinned the ladder.
+    public var hasPinnedLadder: Bool { pinnedRungs?.isEmpty == false }
+
     /// The ladder to plan from: the pinned rungs once there are some, else the preset's.
     public var plannedPreset: LadderPreset {
-        guard let pinnedRungs, !pinnedRungs.isEmpty else { return preset }
+        guard let pinnedRungs, hasPinnedLadder else { return preset }
         return LadderPreset(name: preset.name, rungs: pinnedRungs, audioBitrate: preset.audioBitrate)
     }
 }

@@ -248,7 +248,7 @@ public struct IngestEndReason: Sendable, Hashable, CustomStringConvertible {
     }
     /// Another quality pushed to an encoding live event, which takes a single bitrate (one video and one audio track).
     public static func mediaQualitiesExceeded(stream: String) -> IngestEndReason {
-        IngestEndReason(code: "MPE_INGEST_MEDIA_QUALITIES_EXCEEDED", message: "an encoding live event takes a single contribution; '\(stream)' would be another quality")
+        IngestEndReason(code: "MPE_INGEST_MEDIA_QUALITIES_EXCEEDED", message: "an encoding live event takes a single contribution (one video and one audio track); '\(stream)' would be another quality: push one bitrate, or use a pass-through event for several")
     }
     /// A picture size the live event cannot take (an encoding event's contribution above 1920×1088).
     public static func videoResolutionNotSupported(_ message: String) -> IngestEndReason {

@@ -328,7 +328,7 @@ final class LiveEncoder: @unchecked Sendable {
         case .ladder(let rungs):
             // Pinned for the event's run: a replacement worker gets them in its job, so track N stays the same rung
             // whatever the contribution (see EncodeJob.pinnedRungs).
-            if job.pinnedRungs?.isEmpty != false, !rungs.isEmpty {
+            if !job.hasPinnedLadder, !rungs.isEmpty {
                 job.pinnedRungs = rungs
                 logger.info("ladder pinned for the event's run", metadata: [
                     "rungs": "\(rungs.map { "\($0.width)x\($0.height)@\($0.bitrate / 1000)k" }.joined(separator: ", "))"])
