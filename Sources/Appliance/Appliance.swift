@@ -29,16 +29,18 @@ public enum Appliance {
         let token: APIToken
         let store: ControlStore
         let databasePath = (configuration.dataDirectory as NSString).appendingPathComponent("edgelive.sqlite")
-        let freshState = !FileManager.default.fileExists(atPath: databasePath)
+        let provisioned: Bool
         do {
             token = try APIToken.load(configured: configuration.apiToken, dataDirectory: configuration.dataDirectory)
             store = try ControlStore(path: databasePath)
+            provisioned = try await store.isProvisioned()
         } catch {
             throw ApplianceError("\(error)")
         }
-        // A new box gets a pass-through `default` event (reusing the tokens of a pre-API data directory's
-        // default-event.json, so its URLs keep working); afterwards the database alone decides.
-        let legacy = freshState ? try DefaultEvent.loadOrCreate(in: configuration.dataDirectory) : nil
+        // A new box gets a pass-through `default` event with the tokens of default-event.json (made on the first
+        // try, so a start that failed before the box was provisioned comes back with the same URLs); once the
+        // database holds the mark that provisioning completed, it alone decides.
+        let legacy = provisioned ? nil : try DefaultEvent.loadOrCreate(in: configuration.dataDirectory)
         let publicHost = configuration.publicHost ?? primaryIPv4Address() ?? "127.0.0.1"
 
         // Hardware profiles are validated before anything starts; the GPU probe runs in a child process.

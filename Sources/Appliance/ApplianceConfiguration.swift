@@ -24,7 +24,7 @@ public struct ApplianceConfiguration: Sendable {
     /// `hostName` the streaming endpoints report (where viewers reach the origin). Default `<public host>:<http port>`.
     public var streamingHost: String?
     /// Hardware profiles (VAAPI families, software presets). Default `/usr/share/edgelive/hwprofiles` when it
-    /// exists (the package), else `./hwprofiles` (a checkout).
+    /// exists (the package), else the `hwprofiles/` of the checkout the executable is in, wherever it is started from.
     public var hardwareProfilesDirectory: String?
     /// Whether live encoding may fall back to libx264 when no GPU passes its profile's probe. Default `auto`.
     public var encodePolicy: EncodePolicy = .auto

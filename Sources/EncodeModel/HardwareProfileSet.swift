@@ -42,12 +42,12 @@ public struct HardwareProfileSet: Sendable, Hashable {
             names = try FileManager.default.contentsOfDirectory(atPath: directory)
         } catch {
             throw HardwareProfileError(file: directory, problem: "cannot list the hardware profile directory (\(reason(error)))",
-                                       fix: "point --profiles at the hwprofiles directory (installed: \(installedDirectory))")
+                                       fix: "name the hwprofiles directory (installed: \(installedDirectory); in a checkout: hwprofiles/ at its top)")
         }
         let files = names.filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }.sorted()
         guard !files.isEmpty else {
             throw HardwareProfileError(file: directory, problem: "no *.yaml hardware profile in the directory",
-                                       fix: "point --profiles at the hwprofiles directory (installed: \(installedDirectory))")
+                                       fix: "name the hwprofiles directory (installed: \(installedDirectory); in a checkout: hwprofiles/ at its top)")
         }
         var profiles: [HardwareProfile] = []
         for name in files {
@@ -63,13 +63,36 @@ public struct HardwareProfileSet: Sendable, Hashable {
         return try HardwareProfileSet(profiles: profiles, origin: directory)
     }
 
-    /// The shipped directory: the installed one when it exists, else `./hwprofiles` (a source checkout).
-    public static func defaultDirectory(fileManager: FileManager = .default) -> String {
-        var isDirectory: ObjCBool = false
-        if fileManager.fileExists(atPath: installedDirectory, isDirectory: &isDirectory), isDirectory.boolValue {
-            return installedDirectory
+    /// The shipped directory, wherever the binary is started from: the installed one when it exists; else the
+    /// `hwprofiles/` of the checkout or install tree the executable sits in (`<checkout>/.build/release/edgelive`,
+    /// `<prefix>/bin/edgelive` with `<prefix>/share/edgelive/hwprofiles`); else `./hwprofiles`, whose absence the
+    /// loader then reports.
+    public static func defaultDirectory(executable: String? = currentExecutable(),
+                                        fileManager: FileManager = .default) -> String {
+        func isProfileDirectory(_ path: String) -> Bool {
+            var isDirectory: ObjCBool = false
+            guard fileManager.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else { return false }
+            let names = (try? fileManager.contentsOfDirectory(atPath: path)) ?? []
+            return names.contains { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }
+        }
+        if isProfileDirectory(installedDirectory) { return installedDirectory }
+        if let executable {
+            var directory = (executable as NSString).deletingLastPathComponent
+            // A checkout's binary is a few levels down (.build/<triple>/release/edgelive); stop at the root.
+            for _ in 0..<6 where directory.count > 1 {
+                for candidate in ["hwprofiles", "share/edgelive/hwprofiles"] {
+                    let path = (directory as NSString).appendingPathComponent(candidate)
+                    if isProfileDirectory(path) { return path }
+                }
+                directory = (directory as NSString).deletingLastPathComponent
+            }
         }
         return "./hwprofiles"
+    }
+
+    /// The running executable's resolved path (`/proc/self/exe`), nil where it cannot be read.
+    public static func currentExecutable() -> String? {
+        try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")
     }
 
     public func profile(named name: String) -> HardwareProfile? { profiles.first { $0.name == name } }

@@ -129,10 +129,10 @@ public enum HLSBuilder {
         lines.append("#EXT-X-DISCONTINUITY-SEQUENCE:\(timeline.discontinuitySequence)")
         if !presentation.isLive { lines.append("#EXT-X-PLAYLIST-TYPE:VOD") }
         lines.append("#EXT-X-INDEPENDENT-SEGMENTS")
-        lines.append("#EXT-X-MAP:URI=" + ManifestText.hlsQuoted(OriginPaths.initSegment(track: track.name, options: options)
-                                                                  + OriginPaths.hlsSegmentSuffix(for: options.format)))
+        let map = mapLine(track: track, options: options)
+        lines.append(map)
         for segment in segments {
-            if segment.discontinuity { lines.append("#EXT-X-DISCONTINUITY") }
+            if segment.discontinuity { lines += ["#EXT-X-DISCONTINUITY", map] }
             lines.append("#EXT-X-PROGRAM-DATE-TIME:" + ManifestText.dateTime(ticks: segment.startTime, timescale: timescale))
             lines.append("#EXTINF:" + ManifestText.decimal(ticks: segment.duration, timescale: timescale, places: 6) + ",no-desc")
             lines.append(OriginPaths.fragment(track: track.name, time: segment.startTime, options: options)
@@ -140,6 +140,13 @@ public enum HLSBuilder {
         }
         if !presentation.isLive { lines.append("#EXT-X-ENDLIST") }
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// The track's `#EXT-X-MAP`. Written at the top and again after every `#EXT-X-DISCONTINUITY` (RFC 8216 §4.3.2.5
+    /// allows it), since some players (streamlink) forget the map at a discontinuity and then output nothing.
+    static func mapLine(track: TrackInfo, options: ManifestOptions) -> String {
+        "#EXT-X-MAP:URI=" + ManifestText.hlsQuoted(OriginPaths.initSegment(track: track.name, options: options)
+                                                   + OriginPaths.hlsSegmentSuffix(for: options.format))
     }
 
     /// A TS media playlist: segments from ``tsSegments(_:track:options:)``, no `#EXT-X-MAP`.
@@ -182,11 +189,10 @@ public enum HLSBuilder {
         if !presentation.isLive { lines.append("#EXT-X-PLAYLIST-TYPE:VOD") }
         lines.append("#EXT-X-I-FRAMES-ONLY")
         lines.append("#EXT-X-INDEPENDENT-SEGMENTS")
-        if options.format.usesFragmentedMP4 {
-            lines.append("#EXT-X-MAP:URI=" + ManifestText.hlsQuoted(OriginPaths.initSegment(track: track.name, options: options) + suffix))
-        }
+        let map = options.format.usesFragmentedMP4 ? mapLine(track: track, options: options) : nil
+        if let map { lines.append(map) }
         for segment in segments {
-            if segment.discontinuity { lines.append("#EXT-X-DISCONTINUITY") }
+            if segment.discontinuity { lines += ["#EXT-X-DISCONTINUITY"] + (map.map { [$0] } ?? []) }
             lines.append("#EXT-X-PROGRAM-DATE-TIME:" + ManifestText.dateTime(ticks: segment.startTime, timescale: timescale))
             lines.append("#EXTINF:" + ManifestText.decimal(ticks: segment.duration, timescale: timescale, places: 6) + ",no-desc")
             lines.append(OriginPaths.keyFrame(track: track.name, time: segment.startTime, options: options) + suffix)

@@ -164,7 +164,8 @@ public enum LowLatencyHLS {
         lines.append("#EXT-X-MEDIA-SEQUENCE:\(segments.first?.sequenceNumber ?? parts.open?.sequenceNumber ?? 0)")
         lines.append("#EXT-X-DISCONTINUITY-SEQUENCE:\(timeline.discontinuitySequence)")
         lines.append("#EXT-X-INDEPENDENT-SEGMENTS")
-        lines.append("#EXT-X-MAP:URI=" + ManifestText.hlsQuoted(OriginPaths.initSegment(track: track.name, options: options) + suffix))
+        let map = HLSBuilder.mapLine(track: track, options: options)
+        lines.append(map)
 
         let end = segments.last?.endTime ?? parts.open?.startTime ?? 0
         var skipped = 0
@@ -176,7 +177,7 @@ public enum LowLatencyHLS {
         }
         let partsFrom = end - Int64(partsListedTargets) * target * ticksPerSecond
         for segment in segments[skipped...] {
-            if segment.discontinuity { lines.append("#EXT-X-DISCONTINUITY") }
+            if segment.discontinuity { lines += ["#EXT-X-DISCONTINUITY", map] }
             lines.append("#EXT-X-PROGRAM-DATE-TIME:" + ManifestText.dateTime(ticks: segment.startTime, timescale: timescale))
             if segment.endTime > partsFrom, let list = parts.closed[segment.startTime] {
                 lines += partLines(list, start: segment.startTime, track: track, options: options, suffix: suffix)
@@ -187,7 +188,7 @@ public enum LowLatencyHLS {
         let hint: (start: Int64, index: Int)?
         if let open = parts.open, open.startTime >= end {
             if open.discontinuity && !(segments.last.map { open.startTime == $0.endTime } ?? false) {
-                lines.append("#EXT-X-DISCONTINUITY")
+                lines += ["#EXT-X-DISCONTINUITY", map]
             }
             lines += partLines(open.parts, start: open.startTime, track: track, options: options, suffix: suffix)
             hint = (open.startTime, open.parts.count)

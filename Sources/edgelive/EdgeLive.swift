@@ -49,7 +49,7 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "host[:port] that streaming endpoints report as their hostName (default: <public host>:<http port>).")
     var streamingHost: String?
 
-    @Option(help: "Hardware profiles directory (default: /usr/share/edgelive/hwprofiles when it exists, else ./hwprofiles).")
+    @Option(help: "Hardware profiles directory (default: /usr/share/edgelive/hwprofiles when it exists, else the hwprofiles/ of the checkout the binary is in).")
     var hwprofiles: String?
 
     @Option(help: "Live encoding without a usable GPU: auto (libx264, said loudly) or never (refuse encoding events). Default auto.")

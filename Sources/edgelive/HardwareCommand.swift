@@ -19,7 +19,8 @@ struct HardwareCommand: ParsableCommand {
                 1 the profiles cannot be loaded or libavcodec refuses the chosen options; 3 policy never and no usable GPU; 64 usage.
                 """)
 
-        @Option(help: "Hardware profile directory (default: \(HardwareProfileSet.installedDirectory) when it exists, else ./hwprofiles).")
+        @Option(name: [.customLong("profiles"), .customLong("hwprofiles")],
+                help: "Hardware profile directory (default: \(HardwareProfileSet.installedDirectory) when it exists, else the hwprofiles/ of the checkout the binary is in).")
         var profiles: String?
 
         @Option(help: "auto: without a usable GPU, encode with libx264; never: fail (exit 3).")
@@ -34,7 +35,7 @@ struct HardwareCommand: ParsableCommand {
             do {
                 set = try HardwareProfileSet.load(directory: directory)
             } catch {
-                FileHandle.standardError.write(Data(ClientError(.failure, message: error.description).report.utf8))
+                FileHandle.standardError.write(Data(ClientError(.failure, message: "\(error.description) (--profiles DIR)").report.utf8))
                 throw ExitCode(ClientExitCode.failure.rawValue)
             }
 

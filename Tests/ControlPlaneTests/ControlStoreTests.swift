@@ -13,7 +13,7 @@ import Testing
 
     @Test func freshDatabaseGetsEveryMigrationInOrder() async throws {
         let store = try ControlStore(path: temporaryPath())
-        #expect(try await store.appliedMigrations() == ["1-resources", "2-operations", "3-runtime-state"])
+        #expect(try await store.appliedMigrations() == ["1-resources", "2-operations", "3-runtime-state", "4-box-facts"])
     }
 
     @Test func olderDatabaseIsMigratedForwardKeepingItsRows() async throws {
@@ -27,10 +27,39 @@ import Testing
             }
         }
         let store = try ControlStore(path: path)
-        #expect(try await store.appliedMigrations() == ["1-resources", "2-operations", "3-runtime-state"])
+        #expect(try await store.appliedMigrations() == ["1-resources", "2-operations", "3-runtime-state", "4-box-facts"])
         let rows = try await store.rows(.liveEvent)
         #expect(rows.map(\.name) == ["news"])
         #expect(rows.first?.runtime == nil)
+    }
+
+    @Test func aNewDatabaseIsNotProvisionedUntilMarkedInTheSameTransaction() async throws {
+        let path = temporaryPath()
+        do {
+            let store = try ControlStore(path: path)
+            #expect(try await store.isProvisioned() == false)
+        }
+        // Reopened (a first start that failed after creating the file): still not provisioned.
+        let store = try ControlStore(path: path)
+        #expect(try await store.isProvisioned() == false)
+        try await store.apply([.put(StoredRow(kind: .streamingEndpoint, name: "default", body: "{}", created: Date())), .markProvisioned])
+        #expect(try await ControlStore(path: path).isProvisioned())
+    }
+
+    @Test func aDatabaseFromBeforeTheMarkThatHoldsResourcesWasProvisioned() async throws {
+        let path = temporaryPath()
+        let empty = temporaryPath()
+        for file in [path, empty] {
+            let queue = try DatabaseQueue(path: file)
+            try ControlStore.migrator.migrate(queue, upTo: "3-runtime-state")
+            if file == path {
+                try await queue.write { db in
+                    try db.execute(sql: "INSERT INTO resource (kind, parent, name, body, created) VALUES ('streamingEndpoint', '', 'default', '{}', 1)")
+                }
+            }
+        }
+        #expect(try await ControlStore(path: path).isProvisioned())
+        #expect(try await ControlStore(path: empty).isProvisioned() == false)
     }
 
     @Test func reopeningAppliesNothingTwiceAndKeepsData() async throws {

@@ -86,6 +86,7 @@ import Testing
             #EXTINF:2.000000,no-desc
             Fragments(video=17000000040000000,format=m3u8-cmaf).mp4
             #EXT-X-DISCONTINUITY
+            #EXT-X-MAP:URI="Fragments(video=i,format=m3u8-cmaf).mp4"
             #EXT-X-PROGRAM-DATE-TIME:2023-11-14T22:13:30.000Z
             #EXTINF:2.000000,no-desc
             Fragments(video=17000000100000000,format=m3u8-cmaf).mp4

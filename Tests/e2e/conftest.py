@@ -33,14 +33,15 @@ class Daemon:
         self.proc = None
         self.urls = {}
         self.log_path = data_dir.rstrip("/") + ".log"
+        self.cwd = None   # where the daemon is started from (default: the tests' own directory)
 
     def start(self, timeout=30):
         self.log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(
-            [BIN, "serve", "--data-dir", self.data_dir, "--http-port", str(self.http_port),
+            [os.path.abspath(BIN), "serve", "--data-dir", self.data_dir, "--http-port", str(self.http_port),
              "--rtmp-port", str(self.rtmp_port), "--api-port", str(self.api_port), "--public-host", "127.0.0.1",
              *self.extra_args],
-            stdout=subprocess.PIPE, stderr=self.log, text=True)
+            stdout=subprocess.PIPE, stderr=self.log, text=True, cwd=self.cwd)
         deadline = time.time() + timeout
         while time.time() < deadline:
             line = self.proc.stdout.readline()

@@ -1,9 +1,12 @@
 """`edgelive serve` refuses to start, with a message naming the problem, when it cannot work."""
+import json
 import os
 import socket
 import subprocess
 
-from conftest import BIN, free_port
+import pytest
+
+from conftest import BIN, Daemon, arm, free_port
 
 
 def serve(*args, timeout=20):
@@ -70,3 +73,83 @@ def test_data_dir_not_writable(tmp_path):
         os.chmod(d, 0o700)
     assert r.returncode != 0
     assert "is not writable" in r.stderr and "--data-dir" in r.stderr, r.stderr
+
+
+def _bin():
+    return os.path.abspath(BIN)
+
+
+def test_starts_from_another_directory_and_finds_its_hardware_profiles(tmp_path):
+    """A checkout's binary started from elsewhere uses the checkout's hwprofiles/ (no ./hwprofiles there)."""
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    d = Daemon(str(tmp_path / "data"))
+    d.cwd = str(elsewhere)
+    d.start()
+    try:
+        assert {"api", "ingest", "hls", "dash"} <= d.urls.keys()
+        r = subprocess.run([_bin(), "hw", "probe", "--json"], cwd=elsewhere, capture_output=True, text=True, timeout=60)
+        assert r.returncode == 0, r.stderr
+        assert json.loads(r.stdout)["profilesDirectory"].endswith("hwprofiles")
+    finally:
+        d.stop()
+    assert d.proc.returncode == 0, d.read_log()[-3000:]
+
+
+def test_a_bad_profile_directory_names_the_real_flag(tmp_path):
+    r = serve("--data-dir", str(tmp_path / "d"), "--http-port", str(free_port()), "--rtmp-port", str(free_port()),
+              "--hwprofiles", str(tmp_path / "missing"))
+    assert r.returncode != 0
+    assert "--hwprofiles" in r.stderr and "--profiles" not in r.stderr, r.stderr
+    assert str(tmp_path / "missing") in r.stderr, r.stderr
+    r = subprocess.run([_bin(), "hw", "probe", "--profiles", str(tmp_path / "missing")], capture_output=True, text=True,
+                       timeout=60)
+    assert r.returncode == 1 and "--profiles" in r.stderr, r.stderr
+
+
+def _default_event_after_a_good_start(data_dir):
+    """Starts the box on `data_dir`, returns (printed ingest URL, the API's default event) and stops it."""
+    d = Daemon(str(data_dir)).start()
+    try:
+        status, _, event = arm(d, "GET", "/liveEvents/default")
+        assert status == 200, event
+        return d.ingest, event
+    finally:
+        d.stop()
+
+
+@pytest.mark.parametrize("failure", ["profiles", "http-port"])
+def test_a_failed_first_start_leaves_the_next_start_a_first_start(tmp_path, failure):
+    data = tmp_path / "data"
+    if failure == "profiles":
+        r = serve("--data-dir", str(data), "--http-port", str(free_port()), "--rtmp-port", str(free_port()),
+                  "--hwprofiles", str(tmp_path / "missing"))
+    else:
+        with socket.socket() as s:
+            s.bind(("0.0.0.0", 0))
+            s.listen()
+            r = serve("--data-dir", str(data), "--http-port", str(s.getsockname()[1]), "--rtmp-port", str(free_port()))
+    assert r.returncode != 0, r.stderr
+    assert (data / "edgelive.sqlite").exists()   # the failed start got as far as the database
+    written = json.loads((data / "default-event.json").read_text())
+
+    ingest, event = _default_event_after_a_good_start(data)
+    props = event["properties"]
+    assert props["resourceState"] == "Running"
+    # The same URLs as the first try wrote down.
+    assert props["input"]["accessToken"] == written["accessToken"]
+    assert props["preview"]["previewLocator"] == written["previewLocator"]
+    assert f"/live/{written['accessToken']}/" in ingest
+    # And a later start is no first start: a deleted default event stays deleted.
+    d = Daemon(str(data)).start()
+    try:
+        assert arm(d, "POST", "/liveEvents/default/stop")[0] in (200, 202)
+        status, _, body = arm(d, "DELETE", "/liveEvents/default")
+        assert status in (200, 202, 204), body
+    finally:
+        d.stop()
+    d = Daemon(str(data), expect=("api",)).start()
+    try:
+        assert "ingest" not in d.urls
+    finally:
+        d.stop()

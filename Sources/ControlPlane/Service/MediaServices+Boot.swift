@@ -15,8 +15,9 @@ public struct LegacyDefaultEvent: Sendable {
 }
 
 extension MediaServices {
-    /// Loads every resource, makes the built-in `default` streaming endpoint on first start, imports the
-    /// legacy default event when given and not yet known, then brings Running events back up with their
+    /// Loads every resource; on a box's first completed start makes the built-in `default` streaming endpoint and
+    /// imports `legacy` (the default event) in one transaction with the mark that the box is provisioned, so a
+    /// start that failed earlier leaves the next start a first start; then brings Running events back up with their
     /// live outputs recording again. Throws a ``StoreError`` for an unreadable database.
     public func open(importing legacy: LegacyDefaultEvent?) async throws {
         for row in try await store.rows(.streamingEndpoint) {
@@ -46,10 +47,15 @@ extension MediaServices {
             events[Self.key(row.parent)]?.outputs[Self.key(row.name)] = OutputEntry(resource: output)
         }
 
-        if endpoints.isEmpty { try await createDefaultEndpoint() }
-        if let legacy, events[Self.key(legacy.name)] == nil, eventsByToken[Self.key(legacy.accessToken)] == nil {
-            try await importLegacy(legacy)
+        var firstStart: [StoreChange] = []
+        if endpoints.isEmpty { firstStart.append(try createDefaultEndpoint()) }
+        if !(try await store.isProvisioned()) {
+            if let legacy, events[Self.key(legacy.name)] == nil, eventsByToken[Self.key(legacy.accessToken)] == nil {
+                firstStart.append(try importLegacy(legacy))
+            }
+            firstStart.append(.markProvisioned)
         }
+        try await persist(firstStart)
 
         // Bring back what was running before the restart (or the crash); an interrupted transition resumed as
         // Stopped (see LiveEventLifecycle.State(resuming:)).
@@ -62,7 +68,7 @@ extension MediaServices {
         try? await store.pruneOperations(before: Date().addingTimeInterval(-86_400))
     }
 
-    private func createDefaultEndpoint() async throws {
+    private func createDefaultEndpoint() throws(ARMError) -> StoreChange {
         let now = Date()
         // The box exists to stream: unlike the cloud service's stopped default endpoint, this one starts Running.
         let endpoint = StreamingEndpoint(
@@ -73,10 +79,10 @@ extension MediaServices {
                 cdnEnabled: false, provisioningState: "Succeeded", resourceState: .running,
                 created: now, lastModified: now))
         endpoints["default"] = endpoint
-        try await persist([.put(endpointRow("default", endpoint))])
+        return .put(try endpointRow("default", endpoint))
     }
 
-    private func importLegacy(_ legacy: LegacyDefaultEvent) async throws {
+    private func importLegacy(_ legacy: LegacyDefaultEvent) throws(ARMError) -> StoreChange {
         let now = Date()
         let allowAll = LiveEventAccessControl(ip: IPAccessControl(allow: [IPRange(name: "AllowAll", address: "0.0.0.0", subnetPrefixLength: 0)]))
         let event = LiveEvent(
@@ -90,9 +96,10 @@ extension MediaServices {
                 created: now, lastModified: now))
         var stored = event
         stored.name = legacy.name
-        index(EventEntry(resource: stored, lifecycle: LiveEventLifecycle(name: legacy.name, state: .running)))
-        try await persist([.put(eventRow(events[Self.key(legacy.name)]!))])
-        logger.info("imported the default live event", metadata: ["event": "\(legacy.name)"])
+        let entry = EventEntry(resource: stored, lifecycle: LiveEventLifecycle(name: legacy.name, state: .running))
+        index(entry)
+        logger.info("made the default live event", metadata: ["event": "\(legacy.name)"])
+        return .put(try eventRow(entry))
     }
 
     /// Adds an event to the maps and its token/preview indexes.

@@ -84,6 +84,13 @@ public final class ControlStore: Sendable {
             try db.execute(sql: "CREATE INDEX resource_by_created ON resource (kind, created)")
             try db.execute(sql: "CREATE INDEX operation_by_created ON operation (created)")
         }
+        // 4: facts about the box itself. `provisioned` is written in the same transaction as a new box's built-in
+        //    resources, so a first start that fails before then (a taken port, a bad profile directory) leaves the
+        //    next start a first start. A database from before this migration that holds resources was provisioned.
+        migrator.registerMigration("4-box-facts") { db in
+            try db.execute(sql: "CREATE TABLE box (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL) WITHOUT ROWID")
+            try db.execute(sql: "INSERT INTO box (key, value) SELECT 'provisioned', '1' WHERE EXISTS (SELECT 1 FROM resource)")
+        }
         return migrator
     }
 
@@ -123,9 +130,16 @@ public final class ControlStore: Sendable {
                 case let .deleteChildren(kind, parent):
                     try db.execute(sql: "DELETE FROM resource WHERE kind = ? AND parent = ?", arguments: [kind.rawValue, parent])
                 case .operation(let record): try Self.put(record, db)
+                case .markProvisioned:
+                    try db.execute(sql: "INSERT OR REPLACE INTO box (key, value) VALUES ('provisioned', '1')")
                 }
             }
         }
+    }
+
+    /// Whether a start has completed a new box's provisioning (its built-in resources are stored); see migration 4.
+    public func isProvisioned() async throws(StoreError) -> Bool {
+        try await read { db in try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM box WHERE key = 'provisioned')") ?? false }
     }
 
     /// Removes one resource; no error when it is absent.
@@ -224,6 +238,8 @@ public enum StoreChange: Sendable {
     /// Every child of `kind` under `parent` (a live event's outputs).
     case deleteChildren(StoredKind, parent: String)
     case operation(OperationRecord)
+    /// The box's built-in resources are stored (written with them, in their transaction).
+    case markProvisioned
 }
 
 /// A long-running operation as the `…Operations/{id}` endpoints report it.
