@@ -64,43 +64,29 @@ public enum Appliance {
         let rtmp = RTMPIngestServer(loop: loop, resolver: services, logger: logger)
         let api = HTTPServer(loop: loop, responder: ControlAPI(services: services, token: token, logger: logger),
                              configuration: .init(host: configuration.listenHost, port: configuration.apiPort))
-        var started: [@Sendable () async -> Void] = []
-        func fail(_ message: String) async -> ApplianceError {
-            for stop in started.reversed() { await stop() }
-            try? loop.shutdown()
-            return ApplianceError(message)
-        }
-        let httpPort: Int, rtmpPort: Int, apiPort: Int
-        do { httpPort = try await start(origin, inherited: inherited["http"]) } catch {
-            throw await fail("cannot listen on \(configuration.listenHost):\(configuration.httpPort) for the origin (HTTP): \(error); stop the other process or choose another port with --http-port")
-        }
-        started.append { await origin.stop() }
-        do {
-            if let descriptor = inherited["rtmp"] {
-                rtmpPort = try await rtmp.start(inheritedDescriptor: descriptor)
-            } else {
-                rtmpPort = try await rtmp.start(host: configuration.listenHost, port: configuration.rtmpPort)
-            }
-        } catch {
-            throw await fail("cannot listen on \(configuration.listenHost):\(configuration.rtmpPort) for RTMP ingest: \(error); stop the other process or choose another port with --rtmp-port")
-        }
-        started.append { await rtmp.stop() }
-
-        await services.setListeningPorts(http: httpPort, rtmp: rtmpPort)
+        // Started in this order, stopped in reverse (ServiceRunner): the state is loaded before anything listens, so
+        // no encoder or request meets a half-loaded box (with socket activation, early ones wait in the socket); ingest
+        // ends before the archives flush; the API listens once the rest works; systemd hears READY=1 last.
         await services.setIngestControl(EncoderSessionControl(server: rtmp, smooth: smoothIngest))
+        let runner = ServiceRunner(logger: logger)
+        var httpPort = configuration.httpPort, rtmpPort = configuration.rtmpPort
         do {
-            try await services.open(importing: legacy.map {
+            try await runner.start(StateService(services: services, legacy: legacy.map {
                 LegacyDefaultEvent(name: $0.name, accessToken: $0.accessToken, previewLocator: $0.previewLocator)
-            })
+            }, databasePath: databasePath))
+            try await runner.start(OriginService(server: origin, fragmentedMP4Ingest: smoothIngest, host: configuration.listenHost,
+                                                 port: configuration.httpPort, inherited: inherited["http"]))
+            try await runner.start(RTMPService(server: rtmp, host: configuration.listenHost, port: configuration.rtmpPort,
+                                               inherited: inherited["rtmp"]))
+            httpPort = await origin.port ?? httpPort
+            rtmpPort = await rtmp.port ?? rtmpPort
+            await services.setListeningPorts(http: httpPort, rtmp: rtmpPort)
+            try await runner.start(ControlAPIService(server: api, host: configuration.listenHost, port: configuration.apiPort,
+                                                     inherited: inherited["api"]))
         } catch {
-            throw await fail("cannot load the state database \(databasePath): \(error); restore it from a backup or move it away to start empty")
+            try? loop.shutdown()
+            throw error
         }
-        // The API listens once the state is loaded, so no request sees it half open (with socket activation, the ones
-        // that came earlier wait in the socket until now).
-        do { apiPort = try await start(api, inherited: inherited["api"]) } catch {
-            throw await fail("cannot listen on \(configuration.listenHost):\(configuration.apiPort) for the control API: \(error); stop the other process or choose another port with --api-port")
-        }
-        started.append { await api.stop() }
         for descriptor in unusedSockets {
             logger.warning("ignoring a socket systemd passed: its name and port match no listener", metadata: [
                 "port": "\(ListenFDs.localPort(of: descriptor).map(String.init) ?? "?")"])
@@ -108,6 +94,7 @@ public enum Appliance {
         }
 
         // The URLs, one per line, on stdout (logs go to stderr): scripts and the tests read these.
+        let apiPort = await api.port ?? configuration.apiPort
         var lines = "api    http://\(publicHost):\(apiPort)\n"
         if let urls = await services.urls(ofEvent: "default") {
             let base = urls.preview.replacingOccurrences(of: "/manifest", with: "")
@@ -120,29 +107,16 @@ public enum Appliance {
         }
         FileHandle.standardOutput.write(Data(lines.utf8))
         // Every listener is bound and the state is loaded: only now is the service ready.
-        let summary = await services.summary()
-        notifier?.ready(status: SystemdNotifier.statusText(runningEvents: summary.running, viewers: 0))
-        var watchdog: LoopWatchdog?
         if let notifier {
-            do { watchdog = try await LoopWatchdog.start(on: loop, notifier: notifier) } catch {
-                logger.error("cannot start the watchdog pings; systemd will restart the service", metadata: ["error": "\(error)"])
-            }
+            try? await runner.start(SystemdService(notifier: notifier, loop: loop, services: services, origin: origin, logger: logger))
         }
-        var statusTimer: LoopTimer?
-        if let notifier { statusTimer = try? await startStatusUpdates(loop: loop, notifier: notifier, services: services, origin: origin) }
         logger.info("ready", metadata: ["http_port": "\(httpPort)", "rtmp_port": "\(rtmpPort)", "api_port": "\(apiPort)",
                                         "data_dir": "\(configuration.dataDirectory)",
                                         "api_token": "\(token.file ?? "from configuration")"])
 
         let signal = await waitForTermination(loop: loop)
         logger.info("shutting down", metadata: ["signal": "\(signal)"])
-        notifier?.stopping(status: "stopping: finishing in-flight fragments")
-        if let statusTimer { loop.execute { statusTimer.close() } }
-        await api.stop()
-        await rtmp.stop()
-        await services.shutdown()
-        await origin.stop()
-        if let watchdog { try? await loop.submit { watchdog.stop() } }
+        await runner.stopAll()
         do {
             try loop.shutdown()
         } catch {

@@ -53,6 +53,8 @@ public actor FragmentedMP4IngestServer {
     /// The last DASH manifest POSTed with each token (lowercased).
     private var manifests: [String: DASHIngestManifest] = [:]
     private var sweepTimer: LoopTimer?
+    /// Set by ``stop()``: the server takes no more requests.
+    private var stopped = false
 
     /// - Parameter idleTimeoutSeconds: the shortest idle timeout; a stream's is the longer of this and twice its
     ///   longest fragment. Default 10 s.
@@ -75,6 +77,9 @@ public actor FragmentedMP4IngestServer {
         logger[metadataKey: "request"] = "\(id)"
         logger[metadataKey: "peer"] = "\(request.remoteAddress)"
         logger[metadataKey: "stream"] = "\(path.stream)"
+        guard !stopped else {
+            return .error(status: 503, message: "\(IngestEndReason.serverShutdown.code): \(IngestEndReason.serverShutdown.message)")
+        }
         guard ["POST", "PUT", "DELETE"].contains(request.method) else {
             var r = HTTPResponse.error(status: 405, message: "fragmented MP4 ingest takes POST or PUT of fMP4 (and DELETE of pushed objects), not \(request.method)")
             r.headers.set(name: "Allow", value: "POST, PUT, DELETE")
@@ -143,6 +148,22 @@ public actor FragmentedMP4IngestServer {
 
     /// Requests in progress.
     public var activeRequestCount: Int { requests.count }
+
+    /// Ends every request and publication (the server is shutting down): each POST is answered as the event's
+    /// stop answers it, each channel ends the session with `MPI_SYSTEM_MAINTENANCE`, and the idle timer closes.
+    /// New requests after this meet the origin's own shutdown.
+    public func stop() {
+        stopped = true
+        for (id, request) in requests {
+            requests[id]?.endReason = .serverShutdown
+            request.task?.cancel()
+        }
+        for key in publications.keys where publications[key]?.attached.isEmpty ?? false {
+            endPublication(key, reason: .serverShutdown)
+        }
+        sweepTimer?.close()
+        sweepTimer = nil
+    }
 
     // MARK: - Media
 
@@ -427,7 +448,7 @@ public actor FragmentedMP4IngestServer {
     // MARK: - Idle sweep
 
     private func startSweeping() {
-        guard sweepTimer == nil else { return }
+        guard sweepTimer == nil, !stopped else { return }
         do {
             let timer = try LoopTimer(loop: loop)
             timer.start(after: .milliseconds(500), repeat: .milliseconds(500)) { [unowned self] in

@@ -67,6 +67,9 @@ public actor RTMPIngestServer {
         return bound
     }
 
+    /// The bound port while listening.
+    public var port: Int? { server?.localPort }
+
     /// Stops listening and ends every session (their pending fragments are flushed to the channels).
     public func stop() {
         sweepTimer?.close()

@@ -153,3 +153,38 @@ def test_a_failed_first_start_leaves_the_next_start_a_first_start(tmp_path, fail
         assert "ingest" not in d.urls
     finally:
         d.stop()
+
+
+def test_sigterm_with_sessions_open_stops_every_service_and_closes_the_loop(tmp_path):
+    """Services stop in reverse order: with an RTMP push and a Smooth POST in flight, SIGTERM ends both sessions,
+    the daemon exits 0 and its event loop closes with no handle left (uv_loop_close returned 0)."""
+    from conftest import ffmpeg_push_cmd
+    from test_smooth_ingest import ismv_push_cmd, smooth_event
+    import time
+    d = Daemon(str(tmp_path / "data")).start()
+    pushes = []
+    try:
+        code, _, ev = smooth_event(d, "smooth")
+        assert code in (200, 201), ev
+        ingest = ev["properties"]["input"]["endpoints"][0]["url"]
+        pushes.append(subprocess.Popen(ffmpeg_push_cmd(d.ingest, 60, size="640x360", bitrate="1M"),
+                                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE))
+        pushes.append(subprocess.Popen(ismv_push_cmd(f"{ingest}/Streams(video)", 60),
+                                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE))
+        deadline = time.time() + 30
+        log = ""
+        while time.time() < deadline:
+            log = d.read_log()
+            if log.count("track published") >= 4:
+                break
+            time.sleep(0.5)
+        assert log.count("track published") >= 4, log[-3000:]
+    finally:
+        d.stop()
+        for p in pushes:
+            p.kill()
+            p.wait()
+    log = d.read_log()
+    assert d.proc.returncode == 0, log[-3000:]
+    assert "did not close cleanly" not in log, log[-3000:]
+    assert "MPI_SYSTEM_MAINTENANCE" in log, log[-3000:]   # both sessions ended by the shutdown, and said so
