@@ -73,6 +73,12 @@ public struct OriginResponder: HTTPResponder {
         case let .refused(status, message):
             return .error(status: status, message: message)
         }
+        // No streaming policy on this box encrypts yet (locators with one are refused at creation), so a scheme asked
+        // for is one the source's policy does not enable: refused as the service refused it, never served in the clear.
+        if let scheme = options.encryption {
+            return .error(status: 400, message: "MPE_ENC_ENCRYPTION_NOT_SET_IN_DELIVERY_POLICY: \(source.sourceDescription) is not "
+                          + "protected with '\(scheme)'; its streaming policy enables no encryption, so ask without 'encryption='")
+        }
         let format = options.format
         switch parsed.resource {
         case .manifest:

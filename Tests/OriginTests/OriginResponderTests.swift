@@ -100,6 +100,23 @@ func withSources(_ body: (EventLoop, LiveChannel, AssetArchive, String) async th
         #expect(bodyText(missing).contains("no streaming locator 'nobody' publishes 'news.ism'"))
     }
 
+    @Test func anEncryptionSchemeIsRefusedNeverServedInTheClear() async throws {
+        try await withSources { _, channel, _, _ in
+            let responder = OriginResponder(resolver: TestResolver(sources: ["live": channel]), logger: quietLogger)
+            let info = try #require(await channel.presentation().tracks.first?.track)
+            for scheme in ["cbc", "cenc", "cbcs-aapl"] {
+                for target in ["/loc/live.ism/manifest(format=m3u8-cmaf,encryption=\(scheme))",
+                               "/loc/live.ism/manifest(format=mpd-time-cmaf,encryption=\(scheme))",
+                               "/loc/live.ism/QualityLevels(\(info.bitrate))/Fragments(video=\(t0),format=m3u8-cmaf,encryption=\(scheme))",
+                               "/loc/live.ism/QualityLevels(\(info.bitrate))/Fragments(video=\(t0),format=m3u8-aapl,encryption=\(scheme))"] {
+                    let response = await get(responder, target)
+                    #expect(response.status == 400, "\(target)")
+                    #expect(bodyText(response).contains("MPE_ENC_ENCRYPTION_NOT_SET_IN_DELIVERY_POLICY"), "\(target)")
+                }
+            }
+        }
+    }
+
     @Test func liveChannelAndRecordingArchiveAreLive() async throws {
         try await withSources { _, channel, archive, _ in
             let responder = OriginResponder(resolver: TestResolver(sources: ["live": channel, "archive": archive]), logger: quietLogger)
