@@ -145,3 +145,19 @@ def test_streaming_endpoint_stop_and_locator_window(daemon):
     assert http_status(url)[0] == 200
     code, text = http_status(url.replace("format=m3u8-cmaf", "format=nonsense"))
     assert code == 400
+
+
+def test_heartbeats_never_claim_a_transcription_that_does_not_run(daemon):
+    """`transcriptions` is stored, but no recogniser runs yet: audio heartbeats must not say `On`."""
+    body = event_body()
+    body["properties"]["transcriptions"] = [{"language": "en-US"}]
+    code, _, ev = arm(daemon, "PUT", "/liveEvents/spoken?autoStart=true", body)
+    assert code == 201, ev
+    assert ev["properties"]["transcriptions"][0]["language"] == "en-US"
+    r = ffmpeg_push(ev["properties"]["input"]["endpoints"][0]["url"] + "/s", 4)
+    assert r.returncode == 0, r.stderr
+    code, _, beats = arm(daemon, "POST", "/liveEvents/spoken/getTrackIngestHeartbeats")
+    assert code == 200 and beats["value"], beats
+    assert {b["data"]["trackType"] for b in beats["value"]} >= {"audio", "video"}, beats
+    for beat in beats["value"]:
+        assert beat["data"].get("transcriptionState") != "On", beat

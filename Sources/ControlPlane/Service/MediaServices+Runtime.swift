@@ -112,9 +112,9 @@ extension MediaServices: LocatorResolver, IngestResolver {
     }
 
     public func liveEventTrackHeartbeats(_ name: String) async throws(ARMError) -> LiveEventGetTrackIngestHeartbeatsResult {
-        let language = events[Self.key(name)]?.resource.properties?.transcriptions?.first?.language
         guard let snapshot = try await telemetry(name) else { return LiveEventGetTrackIngestHeartbeatsResult(value: []) }
-        return LiveEventGetTrackIngestHeartbeatsResult(snapshot: snapshot, transcriptionLanguage: language)
+        // `transcriptions` is stored but nothing transcribes yet: heartbeats say so (no `On`) until a recogniser runs.
+        return LiveEventGetTrackIngestHeartbeatsResult(snapshot: snapshot, transcriptionLanguage: nil)
     }
 
     // MARK: - For the appliance
