@@ -107,6 +107,7 @@ public enum Appliance {
         }
         FileHandle.standardOutput.write(Data(lines.utf8))
         // Every listener is bound and the state is loaded: only now is the service ready.
+        await services.setReady(true)
         if let notifier {
             try? await runner.start(SystemdService(notifier: notifier, loop: loop, services: services, origin: origin, logger: logger))
         }
@@ -116,6 +117,7 @@ public enum Appliance {
 
         let signal = await waitForTermination(loop: loop)
         logger.info("shutting down", metadata: ["signal": "\(signal)"])
+        await services.setReady(false)
         await runner.stopAll()
         do {
             try loop.shutdown()

@@ -70,6 +70,23 @@ extension APIHarness {
 
     // MARK: - Live events
 
+    @Test func healthAndReadinessProbesAreOpenAndReadinessFollowsTheAppliance() async throws {
+        try await withAPI { harness in
+            func get(_ path: String) async -> APIResponse {
+                APIResponse(await harness.api.respond(to: HTTPRequest(method: "GET", target: path), body: HTTPRequestBody(bytes: [])))
+            }
+            let health = await get("/healthz")
+            #expect(health.status == 200 && String(decoding: health.bytes, as: UTF8.self) == "ok\n")
+            #expect(await get("/readyz").status == 503)
+            await harness.services.setReady(true)
+            #expect(await get("/readyz").status == 200)
+            await harness.services.setReady(false)
+            #expect(await get("/readyz").status == 503)
+            // Everything else still needs the token, metrics included.
+            #expect(await get("/metrics").status == 401)
+        }
+    }
+
     @Test func liveEventAnswersMatchTheSwagger() async throws {
         try await withAPI { api in
             let created = await api.createEvent("news")

@@ -161,3 +161,11 @@ def test_heartbeats_never_claim_a_transcription_that_does_not_run(daemon):
     assert {b["data"]["trackType"] for b in beats["value"]} >= {"audio", "video"}, beats
     for beat in beats["value"]:
         assert beat["data"].get("transcriptionState") != "On", beat
+
+
+def test_health_and_readiness_probes_need_no_token(daemon):
+    port = daemon.api.rsplit(":", 1)[1]
+    for path, text in (("/healthz", "ok"), ("/readyz", "ready")):
+        code, body = http_status(f"http://127.0.0.1:{port}{path}")
+        assert code == 200 and body.strip() == text, (path, code, body)
+    assert http_status(f"http://127.0.0.1:{port}/metrics")[0] == 401

@@ -42,9 +42,33 @@ public struct ControlAPI: HTTPResponder {
         return response
     }
 
+    // MARK: - Probes (deliberately open: they tell a load balancer or systemd whether to send work, nothing else)
+
+    /// `GET /healthz`: 200 whenever the API answers, which proves the event loop turns (the API runs on it).
+    /// `GET /readyz`: 200 once the state is loaded and every listener is bound, 503 before and while stopping.
+    private func probe(_ request: HTTPRequest) async -> HTTPResponse? {
+        guard request.method == "GET" || request.method == "HEAD" else { return nil }
+        switch request.path.split(separator: "?", maxSplits: 1).first {
+        case "/healthz":
+            return Self.probeAnswer(200, "ok")
+        case "/readyz":
+            return await services.isReady ? Self.probeAnswer(200, "ready") : Self.probeAnswer(503, "not ready: starting or stopping")
+        default:
+            return nil
+        }
+    }
+
+    private static func probeAnswer(_ status: Int, _ text: String) -> HTTPResponse {
+        var headers = HTTPHeaders()
+        headers.set(name: "Content-Type", value: "text/plain; charset=utf-8")
+        headers.set(name: "Cache-Control", value: "no-store")
+        return HTTPResponse(status: status, headers: headers, body: .bytes(Array((text + "\n").utf8)))
+    }
+
     // MARK: - Pipeline: authenticate, check the version, route, dispatch
 
     private func handle(_ request: HTTPRequest, body: HTTPRequestBody) async throws(ARMError) -> HTTPResponse {
+        if let probe = await probe(request) { return probe }
         guard let header = request.headers["Authorization"], header.count > 7,
               header.prefix(7).lowercased() == "bearer ", token.matches(String(header.dropFirst(7)).trimmingCharacters(in: .whitespaces)) else {
             var response = Self.error(ARMError.authenticationFailed(

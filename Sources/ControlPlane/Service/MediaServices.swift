@@ -152,6 +152,12 @@ public actor MediaServices {
         configuration.rtmpPort = rtmp
     }
 
+    /// Whether the box serves: the state is loaded and every listener is bound (set by the appliance once they are;
+    /// cleared when it begins to shut down). `GET /readyz` answers from it.
+    public private(set) var isReady = false
+
+    public func setReady(_ ready: Bool) { isReady = ready }
+
     // MARK: - Helpers shared by the resource files
 
     static func key(_ name: String) -> String { name.lowercased() }
