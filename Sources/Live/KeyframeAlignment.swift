@@ -1,3 +1,5 @@
+import Media
+
 /// Checks that the qualities of a multi-bitrate channel cut their fragments (start their GOPs) at the same
 /// presentation times, which players need to switch between them seamlessly. Pure: fed each video fragment as it
 /// closes, it answers which other qualities have no fragment starting there.
@@ -31,4 +33,31 @@ struct KeyframeAlignment: Sendable {
 
     /// The track's timeline restarted (reconnect, discontinuity): its old boundaries say nothing about the new ones.
     mutating func forget(_ key: TrackKey) { boundaries[key] = nil }
+}
+
+/// The alignment check with its reporting rule: at most one report per quality every 30 s, so an encoder that
+/// is misaligned for hours fills neither the log nor `getStreamEvents`. Pure: the clock is passed in.
+struct UnalignedKeyframeReports: Sendable {
+    /// The shortest time between two reports for one quality (ticks).
+    var interval: Int64 = 30 * MediaTime.ticksPerSecond
+    private var alignment = KeyframeAlignment()
+    private var lastReport: [TrackKey: Int64] = [:]
+
+    /// A report: `key`'s fragment starting at `start` has no counterpart in `other`, whose nearest start is `otherStart`.
+    struct Report: Equatable, Sendable {
+        var other: TrackKey
+        var otherStart: Int64
+    }
+
+    /// The track's timeline restarted: its old fragment starts say nothing about the new ones.
+    mutating func forget(_ key: TrackKey) { alignment.forget(key) }
+
+    /// A video fragment of `key` closed at `now`; returns the report to make, if one is due.
+    mutating func fragmentClosed(_ key: TrackKey, segment: TimelineSegment, now: Int64) -> Report? {
+        if segment.discontinuity { alignment.forget(key) }
+        guard let miss = alignment.fragmentClosed(key, start: segment.startTime, end: segment.endTime).first else { return nil }
+        if let last = lastReport[key], now - last < interval { return nil }
+        lastReport[key] = now
+        return Report(other: miss.track, otherStart: miss.nearest)
+    }
 }

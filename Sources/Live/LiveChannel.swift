@@ -29,21 +29,16 @@ public actor LiveChannel: MediaSource {
     var nextWaiterID: UInt64 = 0
     private let clock: @Sendable () -> Int64
     private var logger: Logger
-    private var declaredBitrates: [TrackKey: Int] = [:]
-    /// Languages encoders declared (fMP4 `mdhd`), ISO 639-2/T.
-    private var declaredLanguages: [TrackKey: String] = [:]
-    private var trackIDs: [TrackKey: UInt32] = [:]
+    /// Track IDs, bitrates and names of published tracks, from what the encoders declared.
+    private var naming = TrackNaming()
     /// Longest video fragment seen (seconds): the GOP, for target durations.
     private var nominalFragmentDuration: Double = 0
     public private(set) var stats = ChannelStats()
     private var ingestTelemetry = ChannelTelemetry()
     /// Tracks that repeat a published one (the same audio in every quality of a multi-bitrate push).
     private var redundantTracks: Set<TrackKey> = []
-    /// Whether the qualities' fragments (GOPs) start together.
-    private var alignment = KeyframeAlignment()
-    /// When each video track last reported unaligned keyframes (wall ticks), so a misconfigured encoder yields one
-    /// event and log line every 30 s, not one per fragment.
-    private var lastUnalignedReport: [TrackKey: Int64] = [:]
+    /// Whether the qualities' fragments (GOPs) start together, reported at most every 30 s per quality.
+    private var alignment = UnalignedKeyframeReports()
     /// The live encoder of an encoding event: the contribution goes to it, its ladder comes back as renditions.
     private var encoder: LiveEncoder?
     /// Archive writers, called in registration order as each fragment closes.
@@ -93,14 +88,14 @@ public actor LiveChannel: MediaSource {
     /// The encoder's declared bitrate (`onMetaData` videodatarate/audiodatarate), used in `QualityLevels(…)`.
     public func declareBitrate(stream: String, kind: MediaKind, bitsPerSecond: Int) {
         guard bitsPerSecond > 0 else { return }
-        declaredBitrates[TrackKey(stream: stream, kind: kind)] = bitsPerSecond
+        naming.declareBitrate(TrackKey(stream: stream, kind: kind), bitsPerSecond: bitsPerSecond)
         ingestTelemetry.declareBitrate(TrackKey(stream: stream, kind: kind), bitsPerSecond: bitsPerSecond)
     }
 
     /// The language of a stream's track (fMP4 ingest's `mdhd`). An audio track with a language is published as
     /// `audio_<language>`, so several languages (one stream each) are several tracks, not copies of one.
     public func declareLanguage(stream: String, kind: MediaKind, language: String) {
-        declaredLanguages[TrackKey(stream: stream, kind: kind)] = language.lowercased()
+        naming.declareLanguage(TrackKey(stream: stream, kind: kind), language: language)
     }
 
     /// A track's sequence header. Returns why the stream is refused (an encoding event's contribution that is not
@@ -158,7 +153,7 @@ public actor LiveChannel: MediaSource {
     public var encoderStatus: LiveEncoderStatus? { encoder?.status }
 
     func declareRenditionBitrate(stream: String, kind: MediaKind, bitsPerSecond: Int) {
-        declaredBitrates[TrackKey(stream: stream, kind: kind)] = bitsPerSecond
+        naming.declareBitrate(TrackKey(stream: stream, kind: kind), bitsPerSecond: bitsPerSecond)
     }
 
     func configureRendition(stream: String, codec: CodecConfiguration) {
@@ -222,7 +217,8 @@ public actor LiveChannel: MediaSource {
             info = known
         } else {
             guard let codec = pipeline.codec(for: key), !redundantTracks.contains(key) else { return }
-            info = makeTrackInfo(key: key, codec: codec, firstFragment: fragment)
+            info = naming.trackInfo(key, codec: codec, firstFragmentBytes: fragment.samples.reduce(0) { $0 + $1.data.count },
+                                    duration: fragment.segment.duration)
             if let existing = window.key(trackName: info.name, bitrate: info.bitrate), existing != key {
                 // Multi-bitrate encoders send the same audio with every quality: one copy is the track, the
                 // others would only duplicate it under the same URL.
@@ -266,34 +262,13 @@ public actor LiveChannel: MediaSource {
     }
 
     private func checkAlignment(_ key: TrackKey, info: TrackInfo, segment: TimelineSegment) {
-        if segment.discontinuity { alignment.forget(key) }
-        guard let miss = alignment.fragmentClosed(key, start: segment.startTime, end: segment.endTime).first else { return }
         let now = clock()
-        if let last = lastUnalignedReport[key], now - last < 30 * MediaTime.ticksPerSecond { return }
-        lastUnalignedReport[key] = now
+        guard let report = alignment.fragmentClosed(key, segment: segment, now: now) else { return }
         ingestTelemetry.unalignedKeyFrames(key, trackID: info.trackID, bitrate: info.bitrate, start: segment.startTime,
-                                           other: miss.track, otherStart: miss.nearest, now: now)
+                                           other: report.other, otherStart: report.otherStart, now: now)
         logger.warning("qualities have unaligned keyframes; players cannot switch between them cleanly", metadata: [
-            "stream": "\(key.stream)", "other_stream": "\(miss.track.stream)",
-            "offset_ms": "\((segment.startTime - miss.nearest) / 10_000)"])
-    }
-
-    private func makeTrackInfo(key: TrackKey, codec: CodecConfiguration, firstFragment: ClosedFragment) -> TrackInfo {
-        let id = trackIDs[key] ?? UInt32(trackIDs.count + 1)
-        trackIDs[key] = id
-        let bitrate: Int
-        if let declared = declaredBitrates[key] {
-            bitrate = declared
-        } else {
-            // Measured over the first fragment, rounded to whole kbit/s; fixed from then on because URLs carry it.
-            let bytes = firstFragment.samples.reduce(0) { $0 + $1.data.count }
-            let seconds = max(Double(firstFragment.segment.duration) / Double(MediaTime.ticksPerSecond), 0.001)
-            bitrate = max(1000, Int((Double(bytes * 8) / seconds / 1000).rounded()) * 1000)
-        }
-        let language = declaredLanguages[key]
-        let name = language.map { key.kind == .audio ? "audio_\($0)" : key.kind.rawValue } ?? key.kind.rawValue
-        return TrackInfo(trackID: id, kind: key.kind, name: name, timescale: UInt32(MediaTime.ticksPerSecond),
-                         codec: codec, bitrate: bitrate, language: language ?? "und")
+            "stream": "\(key.stream)", "other_stream": "\(report.other.stream)",
+            "offset_ms": "\((segment.startTime - report.otherStart) / 10_000)"])
     }
 
     // MARK: - Fragment sinks
