@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import ControlPlane
+@testable import AMSModels
 
 @Suite struct ARMErrorTests {
     @Test func encodesTheARMErrorShape() throws {
