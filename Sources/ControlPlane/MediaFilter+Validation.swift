@@ -78,10 +78,9 @@ extension MediaFilterProperties {
     /// `1500000` or `low-high` with low ≤ high, all digits.
     static func isBitrate(_ value: String) -> Bool {
         let parts = value.split(separator: "-", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
-        guard (1...2).contains(parts.count), parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy(\.isASCII) && Int($0) != nil && Int($0)! >= 0 }) else {
-            return false
-        }
-        return parts.count == 1 || Int(parts[0])! <= Int(parts[1])!
+        let numbers = parts.compactMap { part in part.allSatisfy(\.isASCII) ? Int(part) : nil }.filter { $0 >= 0 }
+        guard (1...2).contains(parts.count), numbers.count == parts.count else { return false }
+        return numbers.count == 1 || numbers[0] <= numbers[1]
     }
 
     private static func timeRange(_ time: PresentationTimeRange) throws(ARMError) -> FilterTimeRange {
