@@ -1,5 +1,5 @@
 // swift-tools-version:6.0
-// edgelive — a single-binary live-streaming appliance. Module layout: ../shared/ARCHITECTURE.md.
+// edgelive — a single-binary live-streaming appliance. Module layout and import rules: docs/ARCHITECTURE.md.
 import PackageDescription
 
 let package = Package(
@@ -80,6 +80,8 @@ let package = Package(
         .testTarget(name: "ClientTests", dependencies: ["Client", "AMSModels", "HTTP", "EventLoop"]),
         .testTarget(name: "EncodeModelTests", dependencies: ["EncodeModel", "Media"]),
         .testTarget(name: "EncodeTests", dependencies: ["Encode", "EncodeModel", "Media", "CFFmpeg"]),
+        // Reads docs/ARCHITECTURE.md's module map and every import under Sources/: the map is the rule.
+        .testTarget(name: "ArchitectureTests"),
         .testTarget(name: "OriginTests", dependencies: ["Origin", "Live", "Media", "ISOBMFF", "Packaging", "HTTP", "EventLoop"]),
     ]
 )
