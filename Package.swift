@@ -61,27 +61,28 @@ let package = Package(
         ]),
 
         // MARK: - Tests
-        .testTarget(name: "MediaTests", dependencies: ["Media"]),
-        .testTarget(name: "ISOBMFFTests", dependencies: ["ISOBMFF", "Media", "EventLoop"]),
+        .testTarget(name: "MediaTests", dependencies: ["Media", "TestSupport"]),
+        .testTarget(name: "ISOBMFFTests", dependencies: ["ISOBMFF", "Media", "EventLoop", "TestSupport"]),
         .testTarget(name: "RTMPTests", dependencies: ["RTMP", "Media"]),
-        .testTarget(name: "PackagingTests", dependencies: ["Packaging", "Media", "EventLoop"]),
-        .testTarget(name: "EventLoopTests", dependencies: ["EventLoop", "CLibUV"]),
+        .testTarget(name: "PackagingTests", dependencies: ["Packaging", "Media", "EventLoop", "TestSupport"]),
+        .testTarget(name: "EventLoopTests", dependencies: ["EventLoop", "CLibUV", "TestSupport"]),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP", "EventLoop"]),
         .testTarget(name: "LiveTests", dependencies: ["Live", "Media", "ISOBMFF"]),
         .testTarget(name: "IngestTests", dependencies: ["Ingest"]),
-        // Test helpers shared by test targets: the swagger files beside the checkout. No Testing import, so it builds as a library.
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        // Test helpers shared by test targets (swagger files, hex vectors, a loop per test, ffmpeg/ffprobe runs). A library:
+        // no Testing import.
+        .target(name: "TestSupport", dependencies: ["EventLoop"], path: "Tests/TestSupport"),
         .testTarget(name: "AMSModelsTests", dependencies: ["AMSModels", "TestSupport"]),
         .testTarget(name: "ControlPlaneTests", dependencies: [
             "ControlPlane", "AMSModels", "TestSupport", "Live", "Media", "EventLoop", "HTTP", "EncodeModel", .product(name: "GRDB", package: "GRDB.swift"),
         ]),
-        .testTarget(name: "SystemdTests", dependencies: ["Systemd", "EventLoop", .product(name: "Logging", package: "swift-log")]),
+        .testTarget(name: "SystemdTests", dependencies: ["Systemd", "EventLoop", "TestSupport", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "ApplianceTests", dependencies: ["Appliance", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "ClientTests", dependencies: ["Client", "AMSModels", "HTTP", "EventLoop"]),
         .testTarget(name: "EncodeModelTests", dependencies: ["EncodeModel", "Media"]),
         .testTarget(name: "EncodeTests", dependencies: ["Encode", "EncodeModel", "Media", "CFFmpeg"]),
         // Reads docs/ARCHITECTURE.md's module map and every import under Sources/: the map is the rule.
         .testTarget(name: "ArchitectureTests"),
-        .testTarget(name: "OriginTests", dependencies: ["Origin", "Live", "Media", "ISOBMFF", "Packaging", "HTTP", "EventLoop"]),
+        .testTarget(name: "OriginTests", dependencies: ["Origin", "Live", "Media", "ISOBMFF", "Packaging", "HTTP", "EventLoop", "TestSupport"]),
     ]
 )
