@@ -1,5 +1,5 @@
 // swift-tools-version:6.0
-// edgelive — a single-binary live-streaming appliance. Module layout: ../shared/ARCHITECTURE.md.
+// edgelive — a single-binary live-streaming appliance. Module layout and import rules: docs/ARCHITECTURE.md.
 import PackageDescription
 
 let package = Package(
@@ -28,6 +28,9 @@ let package = Package(
         .target(name: "Packaging", dependencies: ["Media", "ISOBMFF"]),
         // Live encoding's pure half: ladder presets and planning, hardware profiles, the worker's pipe protocol.
         .target(name: "EncodeModel", dependencies: ["Media", .product(name: "Yams", package: "Yams")]),
+        // The control API's wire shapes (Azure Media Services v3 resources, ARM errors, OData, ids, durations): what the
+        // daemon answers and the CLI reads. No storage, no media: the CLI links this, not ControlPlane.
+        .target(name: "AMSModels"),
 
         // MARK: - Runtime
         .target(name: "EventLoop", dependencies: ["CLibUV"]),
@@ -38,7 +41,7 @@ let package = Package(
         .target(name: "Ingest", dependencies: ["EventLoop", "HTTP", "RTMP", "ISOBMFF", "Media", "Live", .product(name: "Logging", package: "swift-log")]),
         .target(name: "Origin", dependencies: ["HTTP", "Packaging", "Live", "Media", "ISOBMFF", .product(name: "Logging", package: "swift-log")]),
         .target(name: "ControlPlane", dependencies: [
-            "Media", "EventLoop", "HTTP", "Live", "Ingest", "Origin", "Packaging", "EncodeModel",
+            "AMSModels", "Media", "EventLoop", "HTTP", "Live", "Ingest", "Origin", "Packaging", "EncodeModel",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -48,9 +51,9 @@ let package = Package(
         // sd_notify (READY/STATUS/WATCHDOG/STOPPING), socket activation, the journald log handler.
         .target(name: "Systemd", dependencies: ["CSystemd", "EventLoop", .product(name: "Logging", package: "swift-log")]),
         // The API client the CLI verbs use: ARM requests, tables, exit codes.
-        .target(name: "Client", dependencies: ["EventLoop", "HTTP", "ControlPlane"]),
+        .target(name: "Client", dependencies: ["AMSModels", "EventLoop", "HTTP"]),
         .target(name: "Appliance", dependencies: [
-            "EventLoop", "HTTP", "Media", "Live", "Ingest", "Origin", "Packaging", "ControlPlane", "Systemd", "EncodeModel",
+            "EventLoop", "HTTP", "Media", "Live", "Ingest", "Origin", "Packaging", "AMSModels", "ControlPlane", "Systemd", "EncodeModel",
             .product(name: "Logging", package: "swift-log"), .product(name: "Yams", package: "Yams"),
         ]),
         .executableTarget(name: "edgelive", dependencies: [
@@ -58,22 +61,28 @@ let package = Package(
         ]),
 
         // MARK: - Tests
-        .testTarget(name: "MediaTests", dependencies: ["Media"]),
-        .testTarget(name: "ISOBMFFTests", dependencies: ["ISOBMFF", "Media", "EventLoop"]),
+        .testTarget(name: "MediaTests", dependencies: ["Media", "TestSupport"]),
+        .testTarget(name: "ISOBMFFTests", dependencies: ["ISOBMFF", "Media", "EventLoop", "TestSupport"]),
         .testTarget(name: "RTMPTests", dependencies: ["RTMP", "Media"]),
-        .testTarget(name: "PackagingTests", dependencies: ["Packaging", "Media", "EventLoop"]),
-        .testTarget(name: "EventLoopTests", dependencies: ["EventLoop", "CLibUV"]),
+        .testTarget(name: "PackagingTests", dependencies: ["Packaging", "Media", "EventLoop", "TestSupport"]),
+        .testTarget(name: "EventLoopTests", dependencies: ["EventLoop", "CLibUV", "TestSupport"]),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP", "EventLoop"]),
         .testTarget(name: "LiveTests", dependencies: ["Live", "Media", "ISOBMFF"]),
         .testTarget(name: "IngestTests", dependencies: ["Ingest"]),
+        // Test helpers shared by test targets (swagger files, hex vectors, a loop per test, ffmpeg/ffprobe runs). A library:
+        // no Testing import.
+        .target(name: "TestSupport", dependencies: ["EventLoop"], path: "Tests/TestSupport"),
+        .testTarget(name: "AMSModelsTests", dependencies: ["AMSModels", "TestSupport"]),
         .testTarget(name: "ControlPlaneTests", dependencies: [
-            "ControlPlane", "Live", "Media", "EventLoop", "HTTP", "EncodeModel", .product(name: "GRDB", package: "GRDB.swift"),
+            "ControlPlane", "AMSModels", "TestSupport", "Live", "Media", "EventLoop", "HTTP", "EncodeModel", .product(name: "GRDB", package: "GRDB.swift"),
         ]),
-        .testTarget(name: "SystemdTests", dependencies: ["Systemd", "EventLoop", .product(name: "Logging", package: "swift-log")]),
+        .testTarget(name: "SystemdTests", dependencies: ["Systemd", "EventLoop", "TestSupport", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "ApplianceTests", dependencies: ["Appliance", .product(name: "Logging", package: "swift-log")]),
-        .testTarget(name: "ClientTests", dependencies: ["Client", "ControlPlane", "HTTP", "EventLoop"]),
+        .testTarget(name: "ClientTests", dependencies: ["Client", "AMSModels", "HTTP", "EventLoop"]),
         .testTarget(name: "EncodeModelTests", dependencies: ["EncodeModel", "Media"]),
         .testTarget(name: "EncodeTests", dependencies: ["Encode", "EncodeModel", "Media", "CFFmpeg"]),
-        .testTarget(name: "OriginTests", dependencies: ["Origin", "Live", "Media", "ISOBMFF", "Packaging", "HTTP", "EventLoop"]),
+        // Reads docs/ARCHITECTURE.md's module map and every import under Sources/: the map is the rule.
+        .testTarget(name: "ArchitectureTests"),
+        .testTarget(name: "OriginTests", dependencies: ["Origin", "Live", "Media", "ISOBMFF", "Packaging", "HTTP", "EventLoop", "TestSupport"]),
     ]
 )

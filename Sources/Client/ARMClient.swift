@@ -1,5 +1,5 @@
 // ARM requests to the daemon: URL building, bearer auth, error mapping and long-running operation polling.
-import ControlPlane
+import AMSModels
 import EventLoop
 import Foundation
 import HTTP

@@ -1,5 +1,5 @@
 // `edgelive filter ...`: account filters, and asset filters with `--asset`.
-import ControlPlane
+import AMSModels
 
 extension EdgeLiveClient {
     /// `filter create NAME ...` (synchronous PUT: 201 created, 200 replaced).

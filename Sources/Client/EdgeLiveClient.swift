@@ -1,5 +1,5 @@
 // The CLI verbs: each builds its ARM requests, waits for long-running operations and renders the answer.
-import ControlPlane
+import AMSModels
 import HTTP
 
 /// What a verb prints: standard output (the result) and standard error (notes and warnings).

@@ -1,5 +1,5 @@
 // `edgelive filter create` options and the MediaFilter body they become.
-import ControlPlane
+import AMSModels
 import Foundation
 
 /// What `filter create` was asked for; `makeBody()` checks the syntax and builds the PUT body (the daemon checks the

@@ -1,5 +1,5 @@
 // `edgelive event create` options and the LiveEvent body they become.
-import ControlPlane
+import AMSModels
 
 /// What `event create` was asked for, as typed; `makeBody()` validates it and builds the PUT body.
 public struct LiveEventCreateOptions: Sendable, Equatable {
@@ -94,7 +94,7 @@ public struct LiveEventCreateOptions: Sendable, Equatable {
         let properties = LiveEventProperties(description: description, input: input, preview: preview, encoding: encodingBody,
                                              useStaticHostname: staticHostname ? true : nil,
                                              streamOptions: lowLatency ? [isEncoding ? .lowLatencyV2 : .lowLatency] : nil)
-        let tags = encodePolicy.map { [LiveEncodingEnvironment.policyTag: $0.lowercased()] }
+        let tags = encodePolicy.map { [LiveEvent.encodePolicyTag: $0.lowercased()] }
         return LiveEvent(location: location, tags: tags, properties: properties)
     }
 

@@ -1,5 +1,5 @@
 // `edgelive output create` options and the LiveOutput body they become.
-import ControlPlane
+import AMSModels
 
 /// What `output create` was asked for; `makeBody()` validates it and builds the PUT body.
 public struct LiveOutputCreateOptions: Sendable, Equatable {

@@ -1,5 +1,5 @@
 // `edgelive locator create` options and the StreamingLocator body they become.
-import ControlPlane
+import AMSModels
 import Foundation
 
 /// What `locator create` was asked for; `makeBody()` validates it and builds the PUT body.

@@ -1,5 +1,5 @@
 // How each resource reads in a terminal: list tables and `show` blocks.
-import ControlPlane
+import AMSModels
 import Foundation
 
 /// Terminal renderings of the ARM resources.

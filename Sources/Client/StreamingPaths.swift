@@ -1,5 +1,5 @@
 // Playback URLs built from a `listPaths` answer (ControlPlane.ListPathsResponse).
-import ControlPlane
+import AMSModels
 import Foundation
 
 /// `ListPathsResponse`: host-relative streaming and download paths of a locator.

@@ -22,9 +22,8 @@ public struct LiveEncodingEnvironment: Sendable {
         presets.first { $0.name.lowercased() == name.lowercased() }
     }
 
-    /// The live event tag that sets one event's fallback policy (`auto` or `never`), overriding the box's
-    /// `[encoding] encode-policy`; read when the event starts. A tag, so the service's API and SDKs carry it unchanged.
-    public static let policyTag = "edgelive.encodePolicy"
+    /// The live event tag that sets one event's fallback policy (`LiveEvent.encodePolicyTag`); read when the event starts.
+    public static let policyTag = LiveEvent.encodePolicyTag
 
     /// The fallback policy `tags` ask for: nil without the tag; a 400 naming the tag for a value that is neither.
     public static func policy(tags: [String: String]?) throws(ARMError) -> FallbackPolicy? {

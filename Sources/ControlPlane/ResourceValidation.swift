@@ -215,3 +215,45 @@ extension StreamingEndpoint {
         try ResourceValidation.validateIPRanges(properties.accessControl?.ip?.allow, field: "properties.accessControl.ip.allow")
     }
 }
+
+extension StreamingPolicy {
+    /// Checks a create (PUT) body named `name`; returns whether edgelive can serve it (encrypted policies are stored but not served).
+    /// Throws 400 `InvalidResourceName` for a bad or reserved name, 400 `BadRequest` for an empty or contradictory configuration.
+    @discardableResult
+    public func validateForCreate(name: String) throws(ARMError) -> Bool {
+        try ResourceValidation.validateName(name, for: .streamingPolicy)
+        guard !name.lowercased().hasPrefix(Self.predefinedPrefix.lowercased()) else {
+            throw .invalidResourceName("The streaming policy name '\(name)' is reserved: names starting with '\(Self.predefinedPrefix)' belong to the built-in policies; choose another name.",
+                                       target: "streamingPolicyName")
+        }
+        let properties = try ResourceValidation.require(properties, "properties")
+        let schemes = properties.schemes
+        guard !schemes.isEmpty else {
+            throw .badRequest("The streaming policy must configure at least one of 'properties.noEncryption', 'properties.envelopeEncryption', 'properties.commonEncryptionCenc' or 'properties.commonEncryptionCbcs'.",
+                              target: "properties")
+        }
+        var owner: [StreamingPolicyStreamingProtocol: StreamingEncryptionScheme] = [:]
+        for (scheme, protocols) in schemes {
+            let field = "properties.\(scheme.propertyName).enabledProtocols"
+            let protocols = try ResourceValidation.require(protocols, field)
+            var enabled = protocols.streamingProtocols
+            if protocols.download { enabled.append(.download) }
+            guard !enabled.isEmpty else {
+                throw .badRequest("'\(field)' enables no protocol; set at least one of download, dash, hls, smoothStreaming to true.", target: field)
+            }
+            // One scheme per protocol: a player asking for the protocol must get one unambiguous encryption.
+            for proto in enabled {
+                if let other = owner[proto] {
+                    throw .badRequest("The protocol '\(proto.rawValue)' is enabled in both '\(other.propertyName)' and '\(scheme.propertyName)'; enable each protocol in one scheme only.",
+                                      target: field)
+                }
+                owner[proto] = scheme
+            }
+        }
+        if let fairPlay = properties.commonEncryptionCbcs?.drm?.fairPlay, fairPlay.customLicenseAcquisitionUrlTemplate?.isEmpty == true {
+            throw .badRequest("'properties.commonEncryptionCbcs.drm.fairPlay.customLicenseAcquisitionUrlTemplate' must not be empty; omit it to use the built-in license service.",
+                              target: "properties.commonEncryptionCbcs.drm.fairPlay.customLicenseAcquisitionUrlTemplate")
+        }
+        return properties.isServable
+    }
+}

@@ -268,7 +268,6 @@ public struct ChannelPipeline: Sendable {
 
     /// Diagnostic view of a track for status reporting.
     public func trackCounters(_ key: TrackKey) -> TrackCounters? { tracks[key]?.counters }
-    public var trackKeys: [TrackKey] { Array(tracks.keys) }
     public func codec(for key: TrackKey) -> CodecConfiguration? { tracks[key]?.codec }
 }
 

@@ -104,6 +104,4 @@ public struct LiveWindow: Sendable {
         if lo < live.endIndex, live[lo].segment.startTime == time { return .found(live[lo].bytes) }
         return .noSuchFragment
     }
-
-    public var trackKeys: [TrackKey] { order }
 }

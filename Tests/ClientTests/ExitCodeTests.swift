@@ -1,5 +1,5 @@
 // Error responses → exit codes and messages; token and API resolution.
-import ControlPlane
+import AMSModels
 import Foundation
 import HTTP
 import Testing

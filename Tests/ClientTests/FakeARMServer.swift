@@ -1,5 +1,5 @@
 // A scripted ARM server on the repo's HTTPServer: records every request and answers from per-route queues.
-import ControlPlane
+import AMSModels
 import EventLoop
 import Foundation
 import HTTP

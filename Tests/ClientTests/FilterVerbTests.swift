@@ -1,5 +1,5 @@
 // `filter` verbs and `locator create --filter` against the fake ARM server.
-import ControlPlane
+import AMSModels
 import HTTP
 import Testing
 @testable import Client

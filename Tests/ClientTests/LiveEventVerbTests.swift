@@ -1,5 +1,5 @@
 // `event create|list|show|start|stop|reset|delete` against the fake ARM server: exact requests, LRO polling, output.
-import ControlPlane
+import AMSModels
 import HTTP
 import Testing
 @testable import Client

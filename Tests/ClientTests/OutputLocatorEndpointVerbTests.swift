@@ -1,5 +1,5 @@
 // `output`, `asset`, `locator` and `endpoint` verbs against the fake ARM server.
-import ControlPlane
+import AMSModels
 import HTTP
 import Testing
 @testable import Client

@@ -1,5 +1,5 @@
 // Table and block layout, timestamps, playback URL expansion, path escaping.
-import ControlPlane
+import AMSModels
 import EventLoop
 import Foundation
 import Testing

@@ -1,6 +1,7 @@
 // Routing: every swagger path maps to its target, fixed segments ignore case, names are decoded, bad paths/methods fail as ARM does.
 import Foundation
 import Testing
+import TestSupport
 @testable import ControlPlane
 
 @Suite struct ARMRouteTests {
@@ -137,7 +138,7 @@ import Testing
     }
 
     @Test func everySwaggerPathRoutes() throws {
-        for file in [SwaggerFixtures.streamingSwagger, SwaggerDriftTests.locatorsSwagger, SwaggerDriftTests.assetsSwagger] {
+        for file in [SwaggerFixtures.streamingSwagger, SwaggerFixtures.locatorsSwagger, SwaggerFixtures.assetsSwagger] {
             let paths = try #require(SwaggerFixtures.json(file)["paths"] as? [String: Any])
             for (template, operations) in paths {
                 // Tracks and asset filters are outside this API's scope.

@@ -4,6 +4,7 @@ import Foundation
 import HTTP
 import Logging
 import Testing
+import TestSupport
 @testable import ControlPlane
 
 // MARK: - Harness

@@ -579,6 +579,16 @@ extension APIHarness {
             #expect(wrongAction.headers["Allow"] == "POST")
             try expectARMError(await api.send("PUT", "/liveEvents/news", raw: Array("{not json".utf8)), status: 400)
             try expectARMError(await api.send("PUT", "/liveEvents/news"), status: 400)
+            // Bodies the handlers once force-unwrapped: whitespace only, or JSON that is not an object.
+            let blank = await api.send("PUT", "/liveEvents/news", raw: Array(" \r\n\t".utf8))
+            try expectARMError(blank, status: 400, code: "BadRequest")
+            #expect(blank.errorMessage.contains("The request body is required"), "\(blank.text)")
+            for body in ["null", "[]", "\"news\""] {
+                let response = await api.send("PATCH", "/liveEvents/news", raw: Array(body.utf8))
+                try expectARMError(response, status: 400, code: "BadRequest")
+                #expect(response.errorMessage.contains("must be a JSON object"), "\(body): \(response.text)")
+            }
+            try expectARMError(await api.send("POST", "/streamingEndpoints/default/scale", raw: Array("null".utf8)), status: 400, code: "BadRequest")
         }
     }
 

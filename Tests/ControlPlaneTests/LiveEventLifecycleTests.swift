@@ -150,26 +150,6 @@ import Testing
         #expect(LiveEventLifecycle.State(resuming: nil) == .stopped)
     }
 
-    // MARK: - Live output
-
-    @Test func liveOutputLifecycle() throws {
-        var output = LiveOutputLifecycle(name: "lo")
-        #expect(output.state == .creating)
-        output.finishCreate(succeeded: true)
-        #expect(output.state == .running)
-        try output.delete()
-        #expect(output.state == .deleting)
-        Self.expectError(409, "Conflict", mentioning: "already being deleted") { () throws(ARMError) in try output.delete() }
-        output.finishDelete(succeeded: false)
-        #expect(output.state == .running && !output.isDeleted)
-        try output.delete()
-        output.finishDelete(succeeded: true)
-        #expect(output.isDeleted)
-        var failed = LiveOutputLifecycle(name: "lo2")
-        failed.finishCreate(succeeded: false)
-        #expect(failed.isDeleted)
-    }
-
     // MARK: - Streaming endpoint
 
     @Test func streamingEndpointStartStop() throws {

@@ -3,6 +3,7 @@ import Foundation
 import Live
 import Media
 import Testing
+import TestSupport
 @testable import ControlPlane
 
 @Suite struct LiveEventTelemetryTests {

@@ -1,4 +1,5 @@
 // Child processes and their stdio pipes over the loop.
+import TestSupport
 import Testing
 import Foundation
 import CLibUV

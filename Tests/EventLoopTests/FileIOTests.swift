@@ -1,4 +1,5 @@
 // Threadpool file I/O: the crash-safe write sequence and its error messages.
+import TestSupport
 import Testing
 import Foundation
 import CLibUV

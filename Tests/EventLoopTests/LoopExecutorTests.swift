@@ -1,4 +1,5 @@
 // The loop's SerialExecutor: isolation, ordering, coalescing, and entry from libuv callbacks.
+import TestSupport
 import Testing
 @testable import EventLoop
 

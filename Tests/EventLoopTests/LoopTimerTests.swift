@@ -1,4 +1,5 @@
 // Timers and signals.
+import TestSupport
 import Testing
 #if canImport(Glibc)
 import Glibc

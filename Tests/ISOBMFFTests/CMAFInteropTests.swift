@@ -1,8 +1,8 @@
 // Interop: CMAF written by CMAFWriter from real encoder output must play in ffmpeg.
 // ffmpeg and ffprobe are required test tools in this project; a missing one fails the test.
-import EventLoop
 import Foundation
 import Testing
+import TestSupport
 import Media
 @testable import ISOBMFF
 
@@ -198,30 +198,8 @@ enum Tool {
     /// Runs a tool from PATH; fails with a clear message when it is missing or exits non-zero.
     @discardableResult
     static func run(_ name: String, _ arguments: [String]) throws -> Data {
-        let path = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":")
-            .map { "\($0)/\(name)" }.first { FileManager.default.isExecutableFile(atPath: $0) }
-        guard let executable = path else {
-            throw ToolError(description: "\(name) not found on PATH: it is a required test tool (apt install ffmpeg)")
-        }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        // Read before waiting so a full pipe cannot block the child.
-        let output = Data(BlockingRead.toEnd(fileDescriptor: out.fileHandleForReading.fileDescriptor))
-        let errors = Data(BlockingRead.toEnd(fileDescriptor: err.fileHandleForReading.fileDescriptor))
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw ToolError(description: "\(name) \(arguments.joined(separator: " ")) exited with \(process.terminationStatus): "
-                            + String(decoding: errors, as: UTF8.self))
-        }
-        guard errors.isEmpty || name != "ffprobe" else {
-            throw ToolError(description: "ffprobe reported errors: " + String(decoding: errors, as: UTF8.self))
-        }
-        return output
+        // ffprobe runs with `-v error`: anything on its standard error is a decoding problem.
+        try ExternalTool.run(name, arguments, rejectingErrorOutput: name == "ffprobe")
     }
 
     /// The first stream's entries, decoding every frame (`-count_frames`).

@@ -1,12 +1,7 @@
 // Shared by the ISOBMFF tests: hex vectors, real codec configurations, and tracks built from them.
 import Media
+import TestSupport
 @testable import ISOBMFF
-
-func hexBytes(_ hex: String) -> [UInt8] {
-    let digits = Array(hex.filter { !$0.isWhitespace })
-    precondition(digits.count % 2 == 0, "odd hex length")
-    return stride(from: 0, to: digits.count, by: 2).map { UInt8(String(digits[$0...$0 + 1]), radix: 16)! }
-}
 
 /// avcC/hvcC payloads written by ffmpeg 5 with libx264/libx265 (same vectors as MediaTests).
 enum Vectors {

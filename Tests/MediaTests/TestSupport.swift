@@ -1,13 +1,6 @@
-// Helpers shared by the Media tests: hex vectors, an MSB-first bit writer for hand-built headers,
+// Helpers shared by the Media tests (hex vectors: TestSupport): an MSB-first bit writer for hand-built headers,
 // and a deterministic byte generator for garbage-input tests.
 @testable import Media
-
-/// Bytes from a hex string (whitespace ignored); vectors were produced by ffmpeg/libx264/libx265.
-func hexBytes(_ hex: String) -> [UInt8] {
-    let digits = Array(hex.filter { !$0.isWhitespace })
-    precondition(digits.count % 2 == 0, "odd hex length")
-    return stride(from: 0, to: digits.count, by: 2).map { UInt8(String(digits[$0...$0 + 1]), radix: 16)! }
-}
 
 /// MSB-first bit writer with Exp-Golomb codes, for building SPS/ASC test vectors field by field.
 struct TestBitWriter {

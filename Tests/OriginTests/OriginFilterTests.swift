@@ -1,8 +1,8 @@
 // Dynamic manifest filters through the origin: every format lists the same filtered tracks and fragments, unknown
 // filters and filters that leave nothing answer 404, the locator's filters always apply with the URL's, media
 // playlists are filtered, and every segment a filtered manifest lists is served and decodes (ffprobe).
+import TestSupport
 import Testing
-import EventLoop
 import Foundation
 import HTTP
 import ISOBMFF
@@ -126,21 +126,7 @@ enum FilterMedia {
 
     @discardableResult
     static func run(_ tool: String, _ arguments: [String]) throws -> Data {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [tool] + arguments
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let output = Data(BlockingRead.toEnd(fileDescriptor: out.fileHandleForReading.fileDescriptor))
-        let errors = Data(BlockingRead.toEnd(fileDescriptor: err.fileHandleForReading.fileDescriptor))
-        process.waitUntilExit()
-        guard process.terminationStatus == 0, errors.isEmpty else {
-            throw Failure(description: "\(tool) \(arguments.joined(separator: " ")) exited with \(process.terminationStatus): "
-                          + String(decoding: errors, as: UTF8.self))
-        }
-        return output
+        try ExternalTool.run(tool, arguments, rejectingErrorOutput: true)
     }
 
     /// Decodes every frame of `bytes` with ffprobe (any error output fails): per stream type, the codec, the frames

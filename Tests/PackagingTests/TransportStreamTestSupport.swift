@@ -1,16 +1,10 @@
 // A small MPEG-TS reader for the tests (independent of the muxer's code), and tools to run ffmpeg/ffprobe.
 
-import EventLoop
 import Foundation
 import ISOBMFF
 import Media
+import TestSupport
 @testable import Packaging
-
-func hexBytes(_ hex: String) -> [UInt8] {
-    let digits = Array(hex.filter { !$0.isWhitespace })
-    precondition(digits.count % 2 == 0, "odd hex length")
-    return stride(from: 0, to: digits.count, by: 2).map { UInt8(String(digits[$0...$0 + 1]), radix: 16)! }
-}
 
 /// Real configurations written by ffmpeg 5 (libx264, aac).
 enum TSVectors {
@@ -146,29 +140,8 @@ struct ToolError: Error, CustomStringConvertible {
 enum Tool {
     @discardableResult
     static func run(_ name: String, _ arguments: [String]) throws -> Data {
-        let path = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":")
-            .map { "\($0)/\(name)" }.first { FileManager.default.isExecutableFile(atPath: $0) }
-        guard let executable = path else {
-            throw ToolError(description: "\(name) not found on PATH: it is a required test tool (apt install ffmpeg)")
-        }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let output = Data(BlockingRead.toEnd(fileDescriptor: out.fileHandleForReading.fileDescriptor))
-        let errors = Data(BlockingRead.toEnd(fileDescriptor: err.fileHandleForReading.fileDescriptor))
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw ToolError(description: "\(name) \(arguments.joined(separator: " ")) exited with \(process.terminationStatus): "
-                            + String(decoding: errors, as: UTF8.self))
-        }
-        guard errors.isEmpty || name != "ffprobe" else {
-            throw ToolError(description: "ffprobe reported errors: " + String(decoding: errors, as: UTF8.self))
-        }
-        return output
+        // ffprobe runs with `-v error`: anything on its standard error is a decoding problem.
+        try ExternalTool.run(name, arguments, rejectingErrorOutput: name == "ffprobe")
     }
 
     /// Frames decoded per stream type (`-count_frames`), and every stream's codec.

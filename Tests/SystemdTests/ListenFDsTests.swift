@@ -1,6 +1,7 @@
 // Socket activation: ListenFDs.take() and TCPServer on an inherited, already-listening descriptor.
 import EventLoop
 import Foundation
+import TestSupport
 import Testing
 @testable import Systemd
 

@@ -1,5 +1,6 @@
 // LoopWatchdog: pings come from the loop thread, so a blocked loop stops them.
 import EventLoop
+import TestSupport
 import Testing
 #if canImport(Glibc)
 import Glibc

@@ -14,27 +14,6 @@ struct TestSetupError: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
-/// Runs `body` with a fresh loop and proves afterwards that it closed with uv_loop_close == 0
-/// (`shutdown()` throws otherwise).
-func withLoop<T>(_ body: (EventLoop) async throws -> T) async throws -> T {
-    let loop = try EventLoop(name: "systemd-test")
-    let result: T
-    do {
-        result = try await body(loop)
-    } catch {
-        try? loop.shutdown()
-        throw error
-    }
-    try loop.shutdown()
-    return result
-}
-
-/// State confined to the loop thread in test closures.
-final class LoopBox<Value>: @unchecked Sendable {
-    var value: Value
-    init(_ value: Value) { self.value = value }
-}
-
 /// A bound AF_UNIX datagram socket standing in for systemd's notification socket.
 final class NotifySocket {
     let directory: String

@@ -101,9 +101,17 @@ public struct ControlAPI: HTTPResponder {
         var baseURL: String
         var account: ResourceID { route.account }
 
-        func decode<T: Decodable>(_ type: T.Type, required: Bool = true) throws(ARMError) -> T? {
+        /// The body as a `T`; an empty body or a bad document is a 400 naming what to send.
+        func decode<T: Decodable>(_ type: T.Type) throws(ARMError) -> T {
+            guard let value = try decodeIfPresent(type) else {
+                throw .badRequest("The request body is required: a JSON \(T.self) document.")
+            }
+            return value
+        }
+
+        /// The body as a `T`, or nil when there is none (empty or only whitespace).
+        func decodeIfPresent<T: Decodable>(_ type: T.Type) throws(ARMError) -> T? {
             guard !body.isEmpty, !body.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) else {
-                if required { throw .badRequest("The request body is required: a JSON \(T.self) document.") }
                 return nil
             }
             return try ARMJSON.decode(type, from: Data(body))
@@ -139,12 +147,12 @@ public struct ControlAPI: HTTPResponder {
         case (.liveEvent(let name), .get):
             return try Self.json(await s.liveEvent(name, account: c.account))
         case (.liveEvent(let name), .put):
-            let body = try c.decode(LiveEvent.self)!
+            let body = try c.decode(LiveEvent.self)
             let outcome = try await s.createLiveEvent(name, body: body, autoStart: c.queryFlag("autoStart"), account: c.account)
             return try lro(c, outcome.operation, status: 201, body: outcome.resource,
                            operations: "liveEventOperations", location: "liveEvents/\(name)/operationLocations")
         case (.liveEvent(let name), .patch):
-            let patch = try c.decode(LiveEvent.self)!
+            let patch = try c.decode(LiveEvent.self)
             let outcome = try await s.updateLiveEvent(name, patch: patch, account: c.account)
             return try lro(c, outcome.operation, status: 202, body: outcome.resource,
                            operations: "liveEventOperations", location: "liveEvents/\(name)/operationLocations")
@@ -168,7 +176,7 @@ public struct ControlAPI: HTTPResponder {
         case (.liveOutput(let event, let name), .get):
             return try Self.json(await s.liveOutput(event: event, name, account: c.account))
         case (.liveOutput(let event, let name), .put):
-            let body = try c.decode(LiveOutput.self)!
+            let body = try c.decode(LiveOutput.self)
             let outcome = try await s.createLiveOutput(event: event, name, body: body, account: c.account)
             return try lro(c, outcome.operation, status: 201, body: outcome.resource,
                            operations: "liveOutputOperations", location: "liveEvents/\(event)/liveOutputs/\(name)/operationLocations")
@@ -194,11 +202,11 @@ public struct ControlAPI: HTTPResponder {
         case (.asset(let name), .get):
             return try Self.json(await s.asset(name, account: c.account))
         case (.asset(let name), .put):
-            let body = try c.decode(Asset.self, required: false) ?? Asset()
+            let body = try c.decodeIfPresent(Asset.self) ?? Asset()
             let (asset, created) = try await s.createOrUpdateAsset(name, body: body, account: c.account)
             return try Self.json(asset, status: created ? 201 : 200)
         case (.asset(let name), .patch):
-            let patch = try c.decode(Asset.self)!
+            let patch = try c.decode(Asset.self)
             return try Self.json(await s.updateAsset(name, patch: patch, account: c.account))
         case (.asset(let name), .delete):
             return try await s.deleteAsset(name) ? Self.ok : Self.noContent
@@ -221,7 +229,7 @@ public struct ControlAPI: HTTPResponder {
         case (.streamingLocator(let name), .get):
             return try Self.json(await s.locator(name, account: c.account))
         case (.streamingLocator(let name), .put):
-            let body = try c.decode(StreamingLocator.self)!
+            let body = try c.decode(StreamingLocator.self)
             return try Self.json(await s.createLocator(name, body: body, account: c.account), status: 201)
         case (.streamingLocator(let name), .delete):
             return try await s.deleteLocator(name) ? Self.ok : Self.noContent
@@ -238,7 +246,7 @@ public struct ControlAPI: HTTPResponder {
         case (.streamingPolicy(let name), .get):
             return try Self.json(await s.policy(name, account: c.account))
         case (.streamingPolicy(let name), .put):
-            let body = try c.decode(StreamingPolicy.self)!
+            let body = try c.decode(StreamingPolicy.self)
             return try Self.json(await s.createPolicy(name, body: body, account: c.account), status: 201)
         case (.streamingPolicy(let name), .delete):
             return try await s.deletePolicy(name) ? Self.ok : Self.noContent
@@ -259,12 +267,12 @@ public struct ControlAPI: HTTPResponder {
         case (.streamingEndpoint(let name), .get):
             return try Self.json(await s.endpoint(name, account: c.account))
         case (.streamingEndpoint(let name), .put):
-            let body = try c.decode(StreamingEndpoint.self)!
+            let body = try c.decode(StreamingEndpoint.self)
             let outcome = try await s.createEndpoint(name, body: body, autoStart: c.queryFlag("autoStart"), account: c.account)
             return try lro(c, outcome.operation, status: 201, body: outcome.resource,
                            operations: "streamingEndpointOperations", location: "streamingEndpoints/\(name)/operationLocations")
         case (.streamingEndpoint(let name), .patch):
-            let patch = try c.decode(StreamingEndpoint.self)!
+            let patch = try c.decode(StreamingEndpoint.self)
             let outcome = try await s.updateEndpoint(name, patch: patch, account: c.account)
             return try lro(c, outcome.operation, status: 202, body: outcome.resource,
                            operations: "streamingEndpointOperations", location: "streamingEndpoints/\(name)/operationLocations")
@@ -275,7 +283,7 @@ public struct ControlAPI: HTTPResponder {
         case (.streamingEndpointAction(let name, let action), .post):
             var units: Int32?
             if action == .scale {
-                units = try c.decode(StreamingEntityScaleUnit.self)?.scaleUnit
+                units = try c.decode(StreamingEntityScaleUnit.self).scaleUnit
             }
             let mapped: MediaServices.EndpointAction = switch action {
             case .start: .start
@@ -310,11 +318,11 @@ public struct ControlAPI: HTTPResponder {
         case .get:
             return try Self.json(await s.filter(scope, name, account: c.account))
         case .put:
-            let body = try c.decode(MediaFilter.self)!
+            let body = try c.decode(MediaFilter.self)
             let (filter, created) = try await s.createOrUpdateFilter(scope, name, body: body, account: c.account)
             return try Self.json(filter, status: created ? 201 : 200)
         case .patch:
-            let patch = try c.decode(MediaFilter.self)!
+            let patch = try c.decode(MediaFilter.self)
             return try Self.json(await s.updateFilter(scope, name, patch: patch, account: c.account))
         case .delete:
             return try await s.deleteFilter(scope, name) ? Self.ok : Self.noContent
@@ -338,7 +346,7 @@ public struct ControlAPI: HTTPResponder {
         var removeOutputs = false
         if action == .stop {
             // The swagger makes the body required; an empty body is read as removeOutputsOnStop=false.
-            removeOutputs = try c.decode(LiveEventActionInput.self, required: false)?.removeOutputsOnStop ?? false
+            removeOutputs = try c.decodeIfPresent(LiveEventActionInput.self)?.removeOutputsOnStop ?? false
         }
         let operation = try await s.performLiveEventAction(name, mapped, removeOutputsOnStop: removeOutputs)
         return try lro(c, operation, status: 202, body: Optional<LiveEvent>.none,

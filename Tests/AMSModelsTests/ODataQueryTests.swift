@@ -1,7 +1,7 @@
 // $filter/$orderby/$top/$skiptoken parsing, evaluation against resources, paging and nextLink construction.
 import Foundation
 import Testing
-@testable import ControlPlane
+@testable import AMSModels
 
 @Suite struct ODataQueryTests {
     struct Item {

@@ -1,7 +1,8 @@
 // Walks the swagger definitions and proves every property they declare is a key the models encode.
 import Foundation
 import Testing
-@testable import ControlPlane
+import TestSupport
+@testable import AMSModels
 
 @Suite struct SwaggerDriftTests {
     static let now = Date(timeIntervalSince1970: 1_700_000_000)
@@ -55,15 +56,6 @@ import Testing
         try #require(try JSONSerialization.jsonObject(with: ARMJSON.encode(value)) as? [String: Any])
     }
 
-    static func swaggerProperties(_ file: String, _ definition: String) throws -> Set<String> {
-        let swagger = try SwaggerFixtures.json(file)
-        let properties = try #require(SwaggerFixtures.dig(swagger, "definitions", definition, "properties") as? [String: Any], "\(definition) not in \(file)")
-        return Set(properties.keys)
-    }
-
-    static let locatorsSwagger = "Metadata/stable/2023-01-01/StreamingPoliciesAndStreamingLocators.json"
-    static let assetsSwagger = "Metadata/stable/2023-01-01/AssetsAndAssetFilters.json"
-
     @Test(arguments: [
         ("LiveEventProperties", ["properties"]),
         ("LiveEventInput", ["properties", "input"]),
@@ -72,7 +64,7 @@ import Testing
         ("CrossSiteAccessPolicies", ["properties", "crossSiteAccessPolicies"]),
     ])
     func liveEventKeysMatchSwagger(definition: String, path: [String]) throws {
-        let expected = try Self.swaggerProperties(SwaggerFixtures.streamingSwagger, definition)
+        let expected = try SwaggerFixtures.swaggerProperties(SwaggerFixtures.streamingSwagger, definition)
         let encoded = try Self.encodedObject(Self.fullLiveEvent)
         let object = try #require(path.reduce(encoded as Any?) { ($0 as? [String: Any])?[$1] } as? [String: Any])
         #expect(expected.subtracting(object.keys).isEmpty, "\(definition) keys missing from the model: \(expected.subtracting(object.keys).sorted())")
@@ -88,12 +80,12 @@ import Testing
         ]
         for (definition, value) in checks {
             let object = try #require(value as? [String: Any], "\(definition) not encoded")
-            #expect(try Self.swaggerProperties(SwaggerFixtures.streamingSwagger, definition) == Set(object.keys), "\(definition)")
+            #expect(try SwaggerFixtures.swaggerProperties(SwaggerFixtures.streamingSwagger, definition) == Set(object.keys), "\(definition)")
         }
     }
 
     @Test func liveOutputKeysMatchSwagger() throws {
-        let expected = try Self.swaggerProperties(SwaggerFixtures.streamingSwagger, "LiveOutputProperties")
+        let expected = try SwaggerFixtures.swaggerProperties(SwaggerFixtures.streamingSwagger, "LiveOutputProperties")
         let object = try #require(try Self.encodedObject(Self.fullLiveOutput)["properties"] as? [String: Any])
         #expect(expected == Set(object.keys), "difference: \(expected.symmetricDifference(object.keys).sorted())")
     }
@@ -101,21 +93,21 @@ import Testing
     @Test func streamingEndpointKeysMatchSwagger() throws {
         let encoded = try Self.encodedObject(Self.fullStreamingEndpoint)
         let object = try #require(encoded["properties"] as? [String: Any])
-        let expected = try Self.swaggerProperties(SwaggerFixtures.streamingSwagger, "StreamingEndpointProperties")
+        let expected = try SwaggerFixtures.swaggerProperties(SwaggerFixtures.streamingSwagger, "StreamingEndpointProperties")
         #expect(expected == Set(object.keys), "difference: \(expected.symmetricDifference(object.keys).sorted())")
         let sku = try #require(encoded["sku"] as? [String: Any])
-        #expect(try Self.swaggerProperties(SwaggerFixtures.streamingSwagger, "ArmStreamingEndpointCurrentSku") == Set(sku.keys))
+        #expect(try SwaggerFixtures.swaggerProperties(SwaggerFixtures.streamingSwagger, "ArmStreamingEndpointCurrentSku") == Set(sku.keys))
     }
 
     @Test func metadataKeysMatchSwagger() throws {
         let locator = try #require(try Self.encodedObject(Self.fullLocator)["properties"] as? [String: Any])
-        let expectedLocator = try Self.swaggerProperties(Self.locatorsSwagger, "StreamingLocatorProperties")
+        let expectedLocator = try SwaggerFixtures.swaggerProperties(SwaggerFixtures.locatorsSwagger, "StreamingLocatorProperties")
         #expect(expectedLocator == Set(locator.keys), "difference: \(expectedLocator.symmetricDifference(locator.keys).sorted())")
         let key = try #require((locator["contentKeys"] as? [Any])?.first as? [String: Any])
-        #expect(try Self.swaggerProperties(Self.locatorsSwagger, "StreamingLocatorContentKey") == Set(key.keys))
+        #expect(try SwaggerFixtures.swaggerProperties(SwaggerFixtures.locatorsSwagger, "StreamingLocatorContentKey") == Set(key.keys))
 
         let asset = try #require(try Self.encodedObject(Self.fullAsset)["properties"] as? [String: Any])
-        let expectedAsset = try Self.swaggerProperties(Self.assetsSwagger, "AssetProperties")
+        let expectedAsset = try SwaggerFixtures.swaggerProperties(SwaggerFixtures.assetsSwagger, "AssetProperties")
         #expect(expectedAsset == Set(asset.keys), "difference: \(expectedAsset.symmetricDifference(asset.keys).sorted())")
     }
 

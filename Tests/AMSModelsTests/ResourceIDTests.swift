@@ -1,5 +1,6 @@
 import Testing
-@testable import ControlPlane
+import TestSupport
+@testable import AMSModels
 
 @Suite struct ResourceIDTests {
     static let account = ResourceID(subscriptionId: "0a6ec948-5a62-437d-b9df-934dc7c1b722", resourceGroup: "mediaresources", accountName: "slitestmedia10")

@@ -1,41 +1,8 @@
-// Loads the shared swagger files that sit beside the repository checkout (../shared/spec/...).
+// Swagger round trips: a fragment decoded into the models and encoded again keeps every field.
 import Foundation
 import Testing
-@testable import ControlPlane
-
-enum SwaggerFixtures {
-    /// `…/resource-manager/Microsoft.Media`, found from this file's path: repo/Tests/ControlPlaneTests/<file>.
-    static let mediaFolder: URL = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent()  // ControlPlaneTests
-        .deletingLastPathComponent()  // Tests
-        .deletingLastPathComponent()  // repository root
-        .deletingLastPathComponent()  // folder holding the checkout and `shared`
-        .appendingPathComponent("shared/spec/ams-swagger/mediaservices/resource-manager/Microsoft.Media")
-
-    static let streamingSwagger = "Streaming/stable/2022-11-01/streamingservice.json"
-    static let streamingExamples = "Streaming/stable/2022-11-01/examples/"
-
-    static func data(_ relativePath: String) throws -> Data {
-        try Data(contentsOf: mediaFolder.appendingPathComponent(relativePath))
-    }
-
-    static func json(_ relativePath: String) throws -> [String: Any] {
-        let object = try JSONSerialization.jsonObject(with: data(relativePath))
-        return try #require(object as? [String: Any], "\(relativePath) is not a JSON object")
-    }
-
-    /// Walks `keys` into nested dictionaries.
-    static func dig(_ object: Any?, _ keys: String...) -> Any? {
-        var current = object
-        for key in keys { current = (current as? [String: Any])?[key] }
-        return current
-    }
-
-    /// Re-serialises a JSON fragment so it can be decoded with `ARMJSON.decoder()`.
-    static func fragmentData(_ object: Any) throws -> Data {
-        try JSONSerialization.data(withJSONObject: object)
-    }
-}
+import TestSupport
+@testable import AMSModels
 
 /// Asserts every non-null leaf of `original` is present and equal in `reencoded` (dates compared as instants).
 func expectFieldsSurvive(_ original: Any, _ reencoded: Any?, path: String = "", ignoring: Set<String> = [],

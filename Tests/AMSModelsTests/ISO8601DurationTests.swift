@@ -1,5 +1,5 @@
 import Testing
-@testable import ControlPlane
+@testable import AMSModels
 
 @Suite struct ISO8601DurationTests {
     @Test(arguments: [

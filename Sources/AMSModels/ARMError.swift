@@ -112,6 +112,9 @@ public struct ARMError: Error, Sendable, Equatable, CustomStringConvertible {
                 .joined().drop { $0 == "." }.description
         }
         switch decodingError {
+        case let .typeMismatch(_, context) where context.codingPath.isEmpty, let .valueNotFound(_, context) where context.codingPath.isEmpty:
+            // `null`, `[]` or `"text"` as the whole body: there is no field to name.
+            return .badRequest("The request body must be a JSON object: the resource document, as the API reference shows it.")
         case let .dataCorrupted(context):
             if context.codingPath.isEmpty {
                 return .badRequest("The request body is not valid JSON.")

@@ -1,19 +1,20 @@
 // The action and operation-status models: JSON keys against the swagger and decoding of the bodies clients send.
 import Foundation
 import Testing
-@testable import ControlPlane
+import TestSupport
+@testable import AMSModels
 
 @Suite struct ARMActionModelsTests {
     static let now = Date(timeIntervalSince1970: 1_700_000_000)
 
     static func expectStreamingKeys(_ definition: String, _ value: some Encodable) throws {
         let object = try SwaggerDriftTests.encodedObject(value)
-        #expect(try SwaggerDriftTests.swaggerProperties(SwaggerFixtures.streamingSwagger, definition) == Set(object.keys), "\(definition)")
+        #expect(try SwaggerFixtures.swaggerProperties(SwaggerFixtures.streamingSwagger, definition) == Set(object.keys), "\(definition)")
     }
 
     static func expectAssetKeys(_ definition: String, _ value: Any?) throws {
         let object = try #require(value as? [String: Any], "\(definition)")
-        #expect(try SwaggerDriftTests.swaggerProperties(SwaggerDriftTests.assetsSwagger, definition) == Set(object.keys), "\(definition)")
+        #expect(try SwaggerFixtures.swaggerProperties(SwaggerFixtures.assetsSwagger, definition) == Set(object.keys), "\(definition)")
     }
 
     @Test func streamingModelsMatchSwagger() throws {

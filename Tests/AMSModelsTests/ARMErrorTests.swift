@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import ControlPlane
+@testable import AMSModels
 
 @Suite struct ARMErrorTests {
     @Test func encodesTheARMErrorShape() throws {
@@ -63,6 +63,17 @@ import Testing
         } throws: { error in
             guard let error = error as? ARMError else { return false }
             return error.error.target == "properties.created" && error.message.contains("tomorrow")
+        }
+    }
+
+    /// A body that is JSON but not an object has no field to name: the 400 says what the body must be.
+    @Test(arguments: ["null", "[]", "\"news\"", "42", "true"])
+    func aBodyThatIsNotAnObjectIsA400SayingSo(_ body: String) {
+        #expect {
+            try ARMJSON.decode(LiveEvent.self, from: Data(body.utf8))
+        } throws: { error in
+            guard let error = error as? ARMError else { return false }
+            return error.status == 400 && error.message == "The request body must be a JSON object: the resource document, as the API reference shows it."
         }
     }
 }

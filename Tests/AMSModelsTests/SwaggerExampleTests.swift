@@ -1,7 +1,8 @@
 // Decodes the official swagger examples with the models and proves every field survives re-encoding.
 import Foundation
 import Testing
-@testable import ControlPlane
+import TestSupport
+@testable import AMSModels
 
 @Suite struct SwaggerExampleTests {
     @Test func liveEventCreateRequestAndResponses() throws {

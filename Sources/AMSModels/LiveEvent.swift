@@ -31,6 +31,12 @@ public struct LiveEvent: Codable, Sendable, Equatable {
     }
 }
 
+extension LiveEvent {
+    /// The tag that sets one event's encode fallback policy (`auto` or `never`), overriding the box's
+    /// `[encoding] encode-policy`. A tag, so the service's API and SDKs carry it unchanged; the CLI's `--encode-policy` sets it.
+    public static let encodePolicyTag = "edgelive.encodePolicy"
+}
+
 /// `LiveEventProperties`.
 public struct LiveEventProperties: Codable, Sendable, Equatable {
     /// Free-text description.

@@ -1,7 +1,8 @@
-// Streaming policies: swagger keys, the Predefined_* built-ins, create validation, and the listPaths result.
+// Streaming policies: swagger keys, the Predefined_* built-ins and the listPaths result (create validation: ControlPlaneTests).
 import Foundation
 import Testing
-@testable import ControlPlane
+import TestSupport
+@testable import AMSModels
 
 @Suite struct StreamingPolicyTests {
     static let now = Date(timeIntervalSince1970: 1_700_000_000)
@@ -27,10 +28,10 @@ import Testing
                                                    clearKeyEncryptionConfiguration: clearKey),
         noEncryption: NoEncryption(enabledProtocols: all)))
 
-    static func expectKeys(_ definition: String, _ value: Any?, file: String = SwaggerDriftTests.locatorsSwagger,
+    static func expectKeys(_ definition: String, _ value: Any?, file: String = SwaggerFixtures.locatorsSwagger,
                            sourceLocation: SourceLocation = #_sourceLocation) throws {
         let object = try #require(value as? [String: Any], "\(definition) not encoded", sourceLocation: sourceLocation)
-        let expected = try SwaggerDriftTests.swaggerProperties(file, definition)
+        let expected = try SwaggerFixtures.swaggerProperties(file, definition)
         #expect(expected == Set(object.keys), "\(definition) difference: \(expected.symmetricDifference(object.keys).sorted())", sourceLocation: sourceLocation)
     }
 
@@ -58,7 +59,7 @@ import Testing
     }
 
     @Test func pathEnumsMatchSwagger() throws {
-        let swagger = try SwaggerFixtures.json(SwaggerDriftTests.locatorsSwagger)
+        let swagger = try SwaggerFixtures.json(SwaggerFixtures.locatorsSwagger)
         let protocols = try #require(SwaggerFixtures.dig(swagger, "definitions", "StreamingPath", "properties", "streamingProtocol", "enum") as? [String])
         #expect(Set(protocols) == Set(StreamingPolicyStreamingProtocol.allCases.map(\.rawValue)))
         let schemes = try #require(SwaggerFixtures.dig(swagger, "definitions", "StreamingPath", "properties", "encryptionScheme", "enum") as? [String])
@@ -84,42 +85,6 @@ import Testing
         let account = ResourceID(subscriptionId: "s", resourceGroup: "rg", accountName: "a")
         #expect(StreamingPolicy.predefined(named: "predefined_clearkey", account: account)?.id
                 == "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Media/mediaservices/a/streamingPolicies/Predefined_ClearKey")
-        // Every built-in is itself a valid configuration.
-        for policy in StreamingPolicy.predefined {
-            var renamed = policy
-            renamed.name = nil
-            #expect(throws: Never.self) { try renamed.validateForCreate(name: "copy") }
-        }
-    }
-
-    @Test func customPolicyValidation() throws {
-        let clear = StreamingPolicy(properties: StreamingPolicyProperties(noEncryption: NoEncryption(enabledProtocols: EnabledProtocols(download: false, dash: true, hls: true, smoothStreaming: false))))
-        #expect(try clear.validateForCreate(name: "clearHlsDash") == true)
-        let encrypted = StreamingPolicy(properties: StreamingPolicyProperties(commonEncryptionCenc: CommonEncryptionCenc(enabledProtocols: EnabledProtocols(download: false, dash: true, hls: false, smoothStreaming: false))))
-        #expect(try encrypted.validateForCreate(name: "cenc") == false)
-
-        func expect400(_ policy: StreamingPolicy, name: String = "p", code: String = "BadRequest", mentioning fragment: String,
-                       sourceLocation: SourceLocation = #_sourceLocation) {
-            do {
-                try policy.validateForCreate(name: name)
-                Issue.record("expected 400", sourceLocation: sourceLocation)
-            } catch {
-                #expect(error.status == 400, sourceLocation: sourceLocation)
-                #expect(error.code == code, sourceLocation: sourceLocation)
-                #expect(error.message.contains(fragment), "\(error.message)", sourceLocation: sourceLocation)
-            }
-        }
-        expect400(clear, name: "Predefined_Mine", code: "InvalidResourceName", mentioning: "reserved")
-        expect400(clear, name: "bad/name", code: "InvalidResourceName", mentioning: "'/'")
-        expect400(StreamingPolicy(properties: StreamingPolicyProperties()), mentioning: "at least one")
-        expect400(StreamingPolicy(), mentioning: "'properties'")
-        expect400(StreamingPolicy(properties: StreamingPolicyProperties(noEncryption: NoEncryption())), mentioning: "properties.noEncryption.enabledProtocols")
-        expect400(StreamingPolicy(properties: StreamingPolicyProperties(noEncryption: NoEncryption(enabledProtocols: EnabledProtocols(download: false, dash: false, hls: false, smoothStreaming: false)))),
-                  mentioning: "enables no protocol")
-        expect400(StreamingPolicy(properties: StreamingPolicyProperties(
-            envelopeEncryption: EnvelopeEncryption(enabledProtocols: EnabledProtocols(download: false, dash: false, hls: true, smoothStreaming: false)),
-            commonEncryptionCbcs: CommonEncryptionCbcs(enabledProtocols: EnabledProtocols(download: false, dash: false, hls: true, smoothStreaming: false)))),
-                  mentioning: "'Hls' is enabled in both 'envelopeEncryption' and 'commonEncryptionCbcs'")
     }
 
     // MARK: - listPaths
