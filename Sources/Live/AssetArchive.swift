@@ -398,8 +398,14 @@ public actor AssetArchive: MediaSource {
             return timeline
         }
         let nominal = longest.video > 0 ? longest.video : longest.any
+        // The first indexed fragments mark where the asset's media time began (an archive window that evicts old
+        // fragments moves it, by whole fragments, only once they are gone).
+        let origin = tracks.compactMap { track in
+            track.fragments.first.map { MediaTime.rescale($0.segment.startTime, from: Int64(track.info.timescale), to: MediaTime.ticksPerSecond) }
+        }.min()
         return Presentation(tracks: timelines, isLive: live, windowDuration: listedTicks,
-                            nominalFragmentDuration: max(1, Double(nominal) / Double(MediaTime.ticksPerSecond)))
+                            nominalFragmentDuration: max(1, Double(nominal) / Double(MediaTime.ticksPerSecond)),
+                            timelineOrigin: origin)
     }
 
     public func trackInfo(trackName: String, bitrate: Int) -> TrackInfo? {

@@ -15,6 +15,8 @@ public struct LiveWindow: Sendable {
         /// Index of the first live entry in `fragments` (evicted entries are compacted lazily).
         var head = 0
         var discontinuitySequence = 0
+        /// A fragment has been appended since the track was declared (its first one set or lowered the origin).
+        var started = false
 
         var live: ArraySlice<Stored> { fragments[head...] }
     }
@@ -22,6 +24,9 @@ public struct LiveWindow: Sendable {
     public let duration: Int64
     private var tracks: [TrackKey: TrackWindow] = [:]
     private var order: [TrackKey] = []
+    /// The earliest first-fragment start of any track, ticks of ``MediaTime/ticksPerSecond``; kept while the window
+    /// slides, so that timelines presented relative to it (``Presentation/timelineOrigin``) do not move.
+    public private(set) var origin: Int64?
 
     public init(duration: Int64) { self.duration = duration }
 
@@ -46,6 +51,11 @@ public struct LiveWindow: Sendable {
 
     public mutating func append(_ key: TrackKey, segment: TimelineSegment, bytes: [UInt8]) {
         guard var track = tracks[key] else { return }
+        if !track.started {
+            track.started = true
+            let start = MediaTime.rescale(segment.startTime, from: Int64(track.info.timescale), to: MediaTime.ticksPerSecond)
+            origin = min(origin ?? start, start)
+        }
         track.fragments.append(Stored(segment: segment, bytes: bytes))
         let horizon = segment.endTime - duration
         while track.head < track.fragments.count - 1, track.fragments[track.head].segment.endTime <= horizon {
@@ -69,7 +79,7 @@ public struct LiveWindow: Sendable {
                                  discontinuitySequence: track.discontinuitySequence)
         }
         return Presentation(tracks: timelines, isLive: isLive, windowDuration: duration,
-                            nominalFragmentDuration: nominalFragmentDuration)
+                            nominalFragmentDuration: nominalFragmentDuration, timelineOrigin: origin)
     }
 
     /// The track a URL names: `QualityLevels(<bitrate>)/…(<name>=…)`.

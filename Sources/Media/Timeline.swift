@@ -43,11 +43,17 @@ public struct Presentation: Sendable, Hashable {
     public var windowDuration: Int64?
     /// Nominal fragment duration in seconds (the GOP; HLS `EXT-X-TARGETDURATION` is at least this).
     public var nominalFragmentDuration: Double
+    /// Where the source's media time began, ticks of ``MediaTime/ticksPerSecond``: the earliest start of the first
+    /// fragment of any of its tracks, kept while the listed window slides (a live channel's run, an asset's first
+    /// fragment). Nil when the source does not know it; then the earliest listed segment stands in.
+    public var timelineOrigin: Int64?
 
-    public init(tracks: [TrackTimeline], isLive: Bool, windowDuration: Int64?, nominalFragmentDuration: Double) {
+    public init(tracks: [TrackTimeline], isLive: Bool, windowDuration: Int64?, nominalFragmentDuration: Double,
+                timelineOrigin: Int64? = nil) {
         self.tracks = tracks
         self.isLive = isLive
         self.windowDuration = windowDuration
         self.nominalFragmentDuration = nominalFragmentDuration
+        self.timelineOrigin = timelineOrigin
     }
 }

@@ -138,7 +138,8 @@ public struct OriginResponder: HTTPResponder {
                 return await smoothFragment(source, bitrate: bitrate, trackName: trackName, time: time)
             }
             if let part = options.part {
-                return await partialSegment(source, bitrate: bitrate, trackName: trackName, time: time, index: part)
+                let response = await partialSegment(source, bitrate: bitrate, trackName: trackName, time: time, index: part)
+                return await presentedOnHLSTimeline(response, source, options: options, filters: filterSet, bitrate: bitrate, trackName: trackName)
             }
             switch await fetch(source, trackName: trackName, bitrate: bitrate, time: time) {
             case .failure(let error):
@@ -149,14 +150,16 @@ public struct OriginResponder: HTTPResponder {
                 return error.response
             case .success(let bytes):
                 let kind = await source.trackInfo(trackName: trackName, bitrate: bitrate)?.kind ?? .video
-                return segment(bytes, type: mp4Type(kind), maxAge: Self.fragmentMaxAge)
+                return await presentedOnHLSTimeline(segment(bytes, type: mp4Type(kind), maxAge: Self.fragmentMaxAge), source,
+                                                    options: options, filters: filterSet, bitrate: bitrate, trackName: trackName)
             }
 
         case let .keyFrame(bitrate, trackName, time):
             guard format.isHLS else {
                 return .error(status: 400, message: "KeyFrames(…) are segments of HLS I-frame playlists; use format=m3u8-cmaf, m3u8-aapl or m3u8-aapl-v3")
             }
-            return await keyFrame(source, format: format, bitrate: bitrate, trackName: trackName, time: time)
+            let response = await keyFrame(source, format: format, bitrate: bitrate, trackName: trackName, time: time)
+            return await presentedOnHLSTimeline(response, source, options: options, filters: filterSet, bitrate: bitrate, trackName: trackName)
         }
     }
 
@@ -274,6 +277,32 @@ public struct OriginResponder: HTTPResponder {
         } catch {
             return packagingFailure(error, source)
         }
+    }
+
+    // MARK: - HLS-CMAF timeline
+
+    /// An `m3u8-cmaf` segment, part or key frame with its `tfdt`s moved onto the presentation's own timeline
+    /// (``Presentation/presentationOrigin`` = 0); every other format, and any error, passes through unchanged.
+    ///
+    /// GStreamer's `hlsdemux` (what `playbin` picks in 1.22) times each HLS segment by adding up the `EXTINF`s before it
+    /// from 0, while `qtdemux` stamps the buffers with the `tfdt`: with wall-clock `tfdt`s the sink waits ~56 years for
+    /// the first frame. Players that read `tfdt` as media time (ffmpeg, hls.js, Safari) only see a smaller number; the
+    /// playlist's `EXT-X-PROGRAM-DATE-TIME`s still carry the wall clock. The URL keeps the stored time (its `t`).
+    func presentedOnHLSTimeline(_ response: HTTPResponse, _ source: any MediaSource, options: ManifestOptions, filters: FilterSet,
+                                bitrate: Int, trackName: String) async -> HTTPResponse {
+        guard options.format == .hlsCMAF, response.status == 200, case .bytes(let bytes) = response.body,
+              let track = await source.trackInfo(trackName: trackName, bitrate: bitrate) else { return response }
+        var presentation = await source.presentation()
+        var filterOptions = options
+        // On demand, playback starts at the first segment the (filtered) playlist lists; fragments themselves are served
+        // whatever the filters say, so a filter that fails here only means the unfiltered origin.
+        if !presentation.isLive, case .success(let kept) = filtered(presentation, filters, &filterOptions, source) {
+            presentation = kept
+        }
+        guard let offset = presentation.presentationOrigin(timescale: track.timescale), offset != 0 else { return response }
+        var shifted = response
+        shifted.body = .bytes(FragmentDecodeTime.shifted(bytes, by: offset))
+        return shifted
     }
 
     // MARK: - Fragments from the source

@@ -10,9 +10,13 @@ import Media
 
 /// Builds a DASH MPD from a ``Presentation``, with the clock injected; pure function, no I/O.
 ///
-/// Live media time counts from the Unix epoch, so a live MPD has `availabilityStartTime="1970-01-01T00:00:00Z"`,
-/// one Period starting at 0, and absolute `S@t` values: a segment's media time is its wall-clock time.
-/// The URIs follow `options.format`.
+/// Live media time counts from the Unix epoch and `S@t` keeps it (the `t` of each fragment URL). A live MPD puts
+/// presentation time 0 at the source's first fragment (``Presentation/presentationOrigin``): `availabilityStartTime`
+/// is that instant and each `SegmentTemplate` has the same instant as its `presentationTimeOffset`, so a segment's
+/// wall-clock time is still `availabilityStartTime + (S@t − presentationTimeOffset)`, i.e. its media time. (AMS wrote
+/// `availabilityStartTime="1970-01-01T00:00:00Z"` and no offset; GStreamer 1.22's `dashdemux`/`dashdemux2` then ask
+/// for a segment at twice the current time, because their live seek adds the first segment's presentation time
+/// again.) The URIs follow `options.format`.
 ///
 /// - `mpd-time-cmaf`: profiles live + CMAF; each Representation has its own `SegmentTemplate`, because the track
 ///   name is part of the segment URL.
@@ -51,6 +55,7 @@ public enum DASHBuilder {
         let timelines = presentation.tracks.filter { !$0.segments.isEmpty && $0.track.kind != .text }
         let nominal = max(0, presentation.nominalFragmentDuration)
         let nowMilliseconds = Int64((now.timeIntervalSince1970 * 1000).rounded())
+        let liveOrigin = live ? presentation.presentationOrigin ?? 0 : 0
 
         // Longest segment and presentation extent, compared in milliseconds across timescales.
         var longestMilliseconds: Int64 = 0
@@ -79,7 +84,7 @@ public enum DASHBuilder {
         if live {
             mpd += [
                 "type=\"dynamic\"",
-                "availabilityStartTime=\"1970-01-01T00:00:00Z\"",
+                "availabilityStartTime=\"\(ManifestText.dateTime(ticks: liveOrigin, timescale: UInt32(MediaTime.ticksPerSecond)))\"",
                 "publishTime=\"\(ManifestText.dateTime(millisecondsSince1970: nowMilliseconds))\"",
                 // Each new fragment extends the SegmentTimeline, so clients must refresh once per fragment.
                 "minimumUpdatePeriod=\"\(ManifestText.duration(seconds: nominal))\"",
@@ -126,7 +131,8 @@ public enum DASHBuilder {
         lines.append("  <Period id=\"0\" start=\"PT0S\">")
         for (index, group) in adaptationSets(timelines).enumerated() {
             let offset: (UInt32) -> Int64? = { timescale in
-                guard !live, let earliest else { return nil }
+                if live { return MediaTime.rescale(liveOrigin, from: MediaTime.ticksPerSecond, to: Int64(timescale)) }
+                guard let earliest else { return nil }
                 return MediaTime.rescale(earliest.ticks, from: Int64(earliest.timescale), to: Int64(timescale))
             }
             lines += adaptationSet(id: index + 1, group, options: options, presentationTimeOffset: offset,

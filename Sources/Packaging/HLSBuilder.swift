@@ -7,7 +7,9 @@ import Media
 /// Builds HLS multivariant, media and I-frame playlists from a ``Presentation``; pure functions, no I/O.
 ///
 /// - `m3u8-cmaf`: `#EXT-X-VERSION:7` (media playlists need at least 6 for `#EXT-X-MAP` outside I-frame playlists).
-///   One segment per canonical fragment.
+///   One segment per canonical fragment. The URIs and `#EXT-X-PROGRAM-DATE-TIME`s carry the stored (wall-clock) time;
+///   the segments the origin serves carry `tfdt`s counted from ``Presentation/presentationOrigin``, so that players
+///   which time segments by adding up `EXTINF`s from 0 (GStreamer's `hlsdemux`) agree with the media.
 /// - `m3u8-aapl`: `#EXT-X-VERSION:4`. Video variants carry video-only TS segments; each audio track is an
 ///   `#EXT-X-MEDIA` rendition whose segments are audio-only TS (not packed audio: the same muxer, continuity rules and
 ///   timestamps for every segment, and every TS client — Safari, hls.js, ExoPlayer, ffmpeg — plays it).

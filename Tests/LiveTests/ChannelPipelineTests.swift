@@ -267,4 +267,27 @@ func run(_ pipeline: inout ChannelPipeline, _ encoder: inout SyntheticEncoder, u
         #expect(sequences.map(\.count) == [0, 0, 0, 0, 0, 1, 1])
         #expect(sequences[4].flagged)
     }
+
+    /// HLS-CMAF and live DASH count presentation time from the window's origin: the earliest first fragment of any
+    /// track, which stays put while the window slides (a segment's rebased `tfdt` never changes).
+    @Test func theOriginIsTheEarliestFirstFragmentAndSurvivesEviction() {
+        var w = LiveWindow(duration: 6 * second)
+        let video = TrackKey(stream: "s", kind: .video), audio = TrackKey(stream: "s", kind: .audio)
+        let audioInfo = TrackInfo(trackID: 2, kind: .audio, name: "audio", timescale: 48_000, codec: Self.info.codec, bitrate: 128_000)
+        w.setTrack(video, info: Self.info, initSegment: [9])
+        w.setTrack(audio, info: audioInfo, initSegment: [8])
+        #expect(w.origin == nil)
+        w.append(video, segment: TimelineSegment(startTime: t0, duration: 2 * second, sequenceNumber: 1), bytes: [0])
+        // Audio's first fragment starts 10 ms earlier (in its own timescale): it lowers the origin.
+        let audioStart = MediaTime.rescale(t0 - 100_000, from: MediaTime.ticksPerSecond, to: 48_000)
+        w.append(audio, segment: TimelineSegment(startTime: audioStart, duration: 96_000, sequenceNumber: 1), bytes: [0])
+        #expect(w.origin == t0 - 100_000)
+        for i in 1..<10 {
+            w.append(video, segment: TimelineSegment(startTime: t0 + Int64(i) * 2 * second, duration: 2 * second, sequenceNumber: i + 1),
+                     bytes: [UInt8(i)])
+        }
+        let p = w.presentation(isLive: true, nominalFragmentDuration: 2)
+        #expect(p.tracks[0].segments.first?.startTime == t0 + 14 * second)
+        #expect(p.timelineOrigin == t0 - 100_000)
+    }
 }

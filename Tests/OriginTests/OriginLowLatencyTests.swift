@@ -3,6 +3,7 @@
 import EventLoop
 import Foundation
 import HTTP
+import ISOBMFF
 import Live
 import Media
 import Origin
@@ -87,8 +88,12 @@ private func seconds(since start: ContinuousClock.Instant) -> Double {
         for await chunk in body { streamedBytes += chunk }
         let whole = await get(responder, base + "Fragments(video=\(openStart),format=mpd-time-cmaf)")
         #expect(bodyBytes(whole) == streamedBytes && !streamedBytes.isEmpty)
-        // Part 1 is the second half of the stored segment.
-        #expect(Array(streamedBytes.suffix(bodyBytes(part).count)) == bodyBytes(part))
+        // Part 1 is the second half of the stored segment, its `tfdt` on the HLS-CMAF timeline (which counts from the
+        // channel's first fragment; DASH keeps the stored time).
+        let presentation = await channel.presentation()
+        let timescale = try #require(presentation.tracks.first?.track.timescale)
+        let offset = try #require(presentation.presentationOrigin(timescale: timescale))
+        #expect(FragmentDecodeTime.shifted(Array(streamedBytes.suffix(bodyBytes(part).count)), by: offset) == bodyBytes(part))
 
         // No segment starts there / the segment has no such part.
         #expect(await get(responder, base + "Fragments(video=\(openStart + 1),format=m3u8-cmaf,part=0).mp4").status == 404)

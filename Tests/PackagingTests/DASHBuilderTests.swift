@@ -17,11 +17,11 @@ import Testing
         let text = DASHBuilder.mpd(Fixtures.live, options: cmaf, now: now, utcTimingURL: "https://box.local/time?iso&ms")
         #expect(text == """
             <?xml version="1.0" encoding="UTF-8"?>
-            <MPD xmlns="urn:mpeg:dash:schema:mpd:2011" profiles="urn:mpeg:dash:profile:isoff-live:2011,urn:mpeg:dash:profile:cmaf:2019" type="dynamic" availabilityStartTime="1970-01-01T00:00:00Z" publishTime="2023-11-14T22:13:36.500Z" minimumUpdatePeriod="PT2S" minBufferTime="PT4S" timeShiftBufferDepth="PT30S" suggestedPresentationDelay="PT6S" maxSegmentDuration="PT2.4S">
+            <MPD xmlns="urn:mpeg:dash:schema:mpd:2011" profiles="urn:mpeg:dash:profile:isoff-live:2011,urn:mpeg:dash:profile:cmaf:2019" type="dynamic" availabilityStartTime="2023-11-14T22:13:20.000Z" publishTime="2023-11-14T22:13:36.500Z" minimumUpdatePeriod="PT2S" minBufferTime="PT4S" timeShiftBufferDepth="PT30S" suggestedPresentationDelay="PT6S" maxSegmentDuration="PT2.4S">
               <Period id="0" start="PT0S">
                 <AdaptationSet id="1" contentType="video" mimeType="video/mp4" segmentAlignment="true" startWithSAP="1" maxWidth="1280" maxHeight="720" maxFrameRate="30">
                   <Representation id="video" bandwidth="3000000" codecs="avc1.64001f" width="1280" height="720" sar="1:1" frameRate="30">
-                    <SegmentTemplate timescale="10000000" media="QualityLevels($Bandwidth$)/Fragments(video=$Time$,format=mpd-time-cmaf)" initialization="QualityLevels($Bandwidth$)/Fragments(video=i,format=mpd-time-cmaf)">
+                    <SegmentTemplate timescale="10000000" presentationTimeOffset="17000000000000000" media="QualityLevels($Bandwidth$)/Fragments(video=$Time$,format=mpd-time-cmaf)" initialization="QualityLevels($Bandwidth$)/Fragments(video=i,format=mpd-time-cmaf)">
                       <SegmentTimeline>
                         <S t="17000000000000000" d="20000000" r="2"/>
                         <S t="17000000100000000" d="20000000"/>
@@ -33,7 +33,7 @@ import Testing
                 <AdaptationSet id="2" contentType="audio" mimeType="audio/mp4" lang="eng" segmentAlignment="true" startWithSAP="1">
                   <Representation id="audio" bandwidth="128000" codecs="mp4a.40.2" audioSamplingRate="48000">
                     <AudioChannelConfiguration schemeIdUri="urn:mpeg:dash:23003:3:audio_channel_configuration:2011" value="2"/>
-                    <SegmentTemplate timescale="10000000" media="QualityLevels($Bandwidth$)/Fragments(audio=$Time$,format=mpd-time-cmaf)" initialization="QualityLevels($Bandwidth$)/Fragments(audio=i,format=mpd-time-cmaf)">
+                    <SegmentTemplate timescale="10000000" presentationTimeOffset="17000000000000000" media="QualityLevels($Bandwidth$)/Fragments(audio=$Time$,format=mpd-time-cmaf)" initialization="QualityLevels($Bandwidth$)/Fragments(audio=i,format=mpd-time-cmaf)">
                       <SegmentTimeline>
                         <S t="17000000000000000" d="20000000" r="2"/>
                         <S t="17000000100000000" d="20000000" r="1"/>

@@ -17,10 +17,10 @@ import Testing
         let text = DASHBuilder.mpd(Fixtures.live, options: csf, now: now, utcTimingURL: nil)
         #expect(text == """
             <?xml version="1.0" encoding="UTF-8"?>
-            <MPD xmlns="urn:mpeg:dash:schema:mpd:2011" profiles="urn:mpeg:dash:profile:isoff-live:2011" type="dynamic" availabilityStartTime="1970-01-01T00:00:00Z" publishTime="2023-11-14T22:13:36.500Z" minimumUpdatePeriod="PT2S" minBufferTime="PT4S" timeShiftBufferDepth="PT30S" suggestedPresentationDelay="PT6S" maxSegmentDuration="PT2.4S">
+            <MPD xmlns="urn:mpeg:dash:schema:mpd:2011" profiles="urn:mpeg:dash:profile:isoff-live:2011" type="dynamic" availabilityStartTime="2023-11-14T22:13:20.000Z" publishTime="2023-11-14T22:13:36.500Z" minimumUpdatePeriod="PT2S" minBufferTime="PT4S" timeShiftBufferDepth="PT30S" suggestedPresentationDelay="PT6S" maxSegmentDuration="PT2.4S">
               <Period id="0" start="PT0S">
                 <AdaptationSet id="1" group="1" profiles="ccff" bitstreamSwitching="false" contentType="video" mimeType="video/mp4" segmentAlignment="true" startWithSAP="1" maxWidth="1280" maxHeight="720" maxFrameRate="30">
-                  <SegmentTemplate timescale="10000000" media="QualityLevels($Bandwidth$)/Fragments(video=$Time$,format=mpd-time-csf)" initialization="QualityLevels($Bandwidth$)/Fragments(video=i,format=mpd-time-csf)">
+                  <SegmentTemplate timescale="10000000" presentationTimeOffset="17000000000000000" media="QualityLevels($Bandwidth$)/Fragments(video=$Time$,format=mpd-time-csf)" initialization="QualityLevels($Bandwidth$)/Fragments(video=i,format=mpd-time-csf)">
                     <SegmentTimeline>
                       <S t="17000000000000000" d="20000000" r="2"/>
                       <S t="17000000100000000" d="20000000"/>
@@ -30,7 +30,7 @@ import Testing
                   <Representation id="1_V_video_1" bandwidth="3000000" codecs="avc1.64001f" width="1280" height="720" sar="1:1" frameRate="30"/>
                 </AdaptationSet>
                 <AdaptationSet id="2" group="2" profiles="ccff" bitstreamSwitching="false" contentType="audio" mimeType="audio/mp4" lang="eng" segmentAlignment="true" startWithSAP="1">
-                  <SegmentTemplate timescale="10000000" media="QualityLevels($Bandwidth$)/Fragments(audio=$Time$,format=mpd-time-csf)" initialization="QualityLevels($Bandwidth$)/Fragments(audio=i,format=mpd-time-csf)">
+                  <SegmentTemplate timescale="10000000" presentationTimeOffset="17000000000000000" media="QualityLevels($Bandwidth$)/Fragments(audio=$Time$,format=mpd-time-csf)" initialization="QualityLevels($Bandwidth$)/Fragments(audio=i,format=mpd-time-csf)">
                     <SegmentTimeline>
                       <S t="17000000000000000" d="20000000" r="2"/>
                       <S t="17000000100000000" d="20000000" r="1"/>

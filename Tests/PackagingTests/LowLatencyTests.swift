@@ -191,7 +191,7 @@ import Testing
                     <ProducerReferenceTime id="0" type="encoder" wallClockTime="2023-11-14T22:13:20.000Z" presentationTime="17000000000000000">
                       <UTCTiming schemeIdUri="urn:mpeg:dash:utc:direct:2014" value="2023-11-14T22:13:28.000Z"/>
                     </ProducerReferenceTime>
-                    <SegmentTemplate timescale="10000000" media="QualityLevels($Bandwidth$)/Fragments(video=$Time$,format=mpd-time-cmaf)" initialization="QualityLevels($Bandwidth$)/Fragments(video=i,format=mpd-time-cmaf)" availabilityTimeOffset="0.500" availabilityTimeComplete="false">
+                    <SegmentTemplate timescale="10000000" presentationTimeOffset="17000000000000000" media="QualityLevels($Bandwidth$)/Fragments(video=$Time$,format=mpd-time-cmaf)" initialization="QualityLevels($Bandwidth$)/Fragments(video=i,format=mpd-time-cmaf)" availabilityTimeOffset="0.500" availabilityTimeComplete="false">
                       <SegmentTimeline>
                         <S t="17000000000000000" d="10000000" r="7"/>
             """))
