@@ -53,6 +53,7 @@ RECONNECT_PUSH = 4           # seconds per encoder session on the reconnect even
 RECONNECT_GAP = 1            # seconds between sessions
 RECONNECT_MIN = (RECONNECT_PUSH + 1) * FPS
 DVR_BEHIND = 20
+VOD_SECONDS = 30             # length of the on-demand recordings
 TICKS = 10_000_000
 MATRIX_FILE = os.path.join(".build", "interop-matrix.txt")
 ALLOW_ALL = {"ip": {"allow": [{"name": "all", "address": "0.0.0.0", "subnetPrefixLength": 0}]}}
@@ -71,14 +72,26 @@ FORMATS = {
 }
 SITUATIONS = ["live", "reconnect", "dvr", "vod"]
 
-# Cells a client cannot play by design, whatever the origin does.
+# Cells a client cannot play by design, whatever the origin does: (situations, client, column) -> reason.
+ALL = tuple(SITUATIONS)
 EXCEPTIONS = {
-    ("ffmpeg", "smooth"): "libavformat has no Smooth Streaming client demuxer (`ffmpeg -demuxers`: dash, hls; "
+    (ALL, "ffmpeg", "smooth"): "libavformat has no Smooth Streaming client demuxer (`ffmpeg -demuxers`: dash, hls; "
                           "its ismv/smoothstreaming are muxers)",
-    ("streamlink", "smooth"): "streamlink has no Smooth Streaming plugin (its generic stream types are HLS and DASH)",
-    ("chromium", "smooth"): "no browser plays Smooth natively and a JavaScript Smooth player means npm or files from "
-                            "the internet; the page of our own is a DASH (MSE) player",
+    (ALL, "streamlink", "smooth"): "streamlink has no Smooth Streaming plugin (its generic stream types are HLS and DASH)",
+    (ALL, "chromium", "smooth"): "no browser plays Smooth natively and a JavaScript Smooth player means npm or files "
+                                 "from the internet; the page of our own is a DASH (MSE) player",
+    (("live", "reconnect", "dvr"), "yt-dlp", "smooth"): "yt-dlp reads no live Smooth manifest: "
+        "InfoExtractor._parse_ism_formats_and_subtitles returns no formats when IsLive is TRUE "
+        "(yt_dlp/extractor/common.py, `if ism_doc.get('IsLive') == 'TRUE': return [], {}`); on demand it plays",
 }
+
+
+def exception(situation, client, column):
+    """(number, reason) of the declared exception covering the cell, or None."""
+    for n, ((situations, c, col), reason) in enumerate(EXCEPTIONS.items()):
+        if c == client and col == column and situation in situations:
+            return n + 1, reason
+    return None
 
 
 def is_hls(column):
@@ -207,10 +220,8 @@ def count_video_frames(path):
         return 0, "no output file"
     r = subprocess.run(["ffprobe", "-v", "error", "-select_streams", "v:0", "-count_frames", "-show_entries",
                         "stream=nb_read_frames", "-of", "csv=p=0", path], capture_output=True, text=True, timeout=60)
-    try:
-        return int(r.stdout.strip().split(",")[0]), r.stderr[-300:]
-    except ValueError:
-        return 0, (r.stdout + r.stderr)[-300:]
+    counts = [int(n) for n in re.findall(r"^(\d+)", r.stdout, re.M)]
+    return (max(counts), "") if counts else (0, (r.stdout + r.stderr)[-300:])
 
 
 class Cell:
@@ -237,7 +248,7 @@ class Matrix:
         return RECONNECT_MIN if cell.situation == "reconnect" else MIN_FRAMES
 
     def deadline(self, cell):
-        return {"live": 20, "reconnect": 30, "dvr": 25, "vod": 30}[cell.situation]
+        return {"live": 15, "reconnect": 22, "dvr": 15, "vod": 20}[cell.situation]
 
     def run(self, cell):
         started = time.time()
@@ -319,10 +330,13 @@ class Matrix:
         cell.detail = "" if cell.frames >= self.minimum(cell) else (err.strip() or probe)[-300:]
 
     # Chromium: native HLS in <video>, DASH through the MSE player of interop_player.html; driven over CDP.
+    # Chromium's native HLS player gives a live stream no seekable range (duration Infinity, video.seekable empty), so
+    # it cannot seek back: its DVR cells play the backoff filter. The MSE page starts DASH 20 s back itself.
     def play_chromium(self, cell):
-        cell.url = self.manifest(cell)
-        behind = DVR_BEHIND if cell.situation == "dvr" else 0
+        dvr = cell.situation == "dvr"
         mode = "hls" if is_hls(cell.column) else "dash"
+        cell.url = self.manifest(cell, "filter=dvr20" if dvr and mode == "hls" else "")
+        behind = DVR_BEHIND if dvr and mode == "dash" else 0
         result = self.chromium.play(mode, cell.url, behind, self.minimum(cell), self.deadline(cell))
         cell.frames, cell.ok = int(result.get("frames") or 0), True
         cell.detail = result.get("error") or ""
@@ -402,9 +416,10 @@ class Chromium:
 
 def serve_page():
     """The player page over HTTP from this directory (a file:// page may not fetch http:// media)."""
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=HERE)
-    handler.log_message = lambda *a, **k: None
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=HERE))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server
 
@@ -427,7 +442,7 @@ def versions(chromium):
     }
 
 
-def render(cells, seconds, client_versions):
+def render(cells, seconds, client_versions, phase_seconds):
     by_key = {(c.situation, c.client, c.column): c for c in cells}
     notes = {}
     width = 11
@@ -439,16 +454,16 @@ def render(cells, seconds, client_versions):
         for client in CLIENTS:
             row = client.ljust(12)
             for column in FORMATS:
-                if (client, column) in EXCEPTIONS:
-                    n = list(EXCEPTIONS).index((client, column)) + 1
-                    text = f"x{n}"
+                if exception(situation, client, column):
+                    text = f"x{exception(situation, client, column)[0]}"
                 else:
                     c = by_key.get((situation, client, column))
                     text = "-" if c is None else (f"ok {c.frames}" if c.ok else f"FAIL {c.frames}")
                 row += text.ljust(width)
             lines.append(row.rstrip())
     lines += ["", "exceptions:"]
-    lines += [f"  x{i + 1} {client} x {column}: {reason}" for i, ((client, column), reason) in enumerate(EXCEPTIONS.items())]
+    lines += [f"  x{i + 1} {client} x {column} ({', '.join(situations) if situations != ALL else 'every situation'}): {reason}"
+              for i, ((situations, client, column), reason) in enumerate(EXCEPTIONS.items())]
     failed = [c for c in cells if not c.ok]
     if failed:
         lines += ["", "failures:"]
@@ -456,7 +471,9 @@ def render(cells, seconds, client_versions):
     lines += ["", "URL forms: locator manifest URLs http://HOST:8080/<locator>/<name>.ism/manifest(format=…); streamlink "
               "the .m3u8/.mpd suffix form; DVR cells without a client start option add filter=dvr20 "
               f"(liveBackoffDuration {DVR_BEHIND} s)",
-              f"{len(cells)} cells in {seconds:.0f} s"]
+              f"{len(cells)} cells in {seconds:.0f} s (" + ", ".join(f"{k} {v:.0f} s" for k, v in phase_seconds.items())
+              + "; the rest is set-up: events, pushes, the DVR window filling)",
+              "slowest cells: " + ", ".join(f"{c.key} {c.seconds:.0f} s" for c in sorted(cells, key=lambda c: -c.seconds)[:5])]
     return "\n".join(lines) + "\n"
 
 
@@ -489,6 +506,7 @@ def matrix(tmp_path_factory):
         for name in ("default", "ll"):
             pushes.append(subprocess.Popen(push_cmd(ingest[name], 3600), stdout=subprocess.DEVNULL,
                                            stderr=subprocess.DEVNULL, start_new_session=True))
+        pushed = time.time()
         encoders = [ReconnectingEncoder(ingest["recon"]), ReconnectingEncoder(ingest["reconll"])]
         page_server = serve_page()
         chromium = Chromium(tmp, f"http://127.0.0.1:{page_server.server_address[1]}")
@@ -502,22 +520,32 @@ def matrix(tmp_path_factory):
 
         def run_phase(situation):
             todo = [Cell(s, client, column) for s, client, column in all_cells()
-                    if s == situation and (client, column) not in EXCEPTIONS]
+                    if s == situation and not exception(s, client, column)]
+            phase_started = time.time()
             with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
                 cells.extend(pool.map(matrix.run, todo))
+            phase_seconds[situation] = time.time() - phase_started
 
+        # The on-demand assets: what the second outputs record in their first VOD_SECONDS.
+        deleted = []
+
+        def end_recordings():
+            for event in ("default", "ll"):
+                deleted.append(arm(daemon, "DELETE", f"/liveEvents/{event}/liveOutputs/{event}-vod")[0])
+        recording = threading.Timer(max(0.0, VOD_SECONDS - (time.time() - pushed)), end_recordings)
+        recording.start()
+        phase_seconds = {}
         run_phase("live")
+        recording.join()
+        assert all(code in (200, 202, 204) for code in deleted) and len(deleted) == 2, deleted
         run_phase("reconnect")
         # The DVR window must hold DVR_BEHIND seconds and more by now.
         while time.time() - began < DVR_BEHIND + 15:
             time.sleep(1)
         run_phase("dvr")
-        for event in ("default", "ll"):
-            code, _, body = arm(daemon, "DELETE", f"/liveEvents/{event}/liveOutputs/{event}-vod")
-            assert code in (200, 202, 204), body
         run_phase("vod")
         seconds = time.time() - began
-        text = render(cells, seconds, client_versions)
+        text = render(cells, seconds, client_versions, phase_seconds)
         os.makedirs(os.path.dirname(MATRIX_FILE), exist_ok=True)
         with open(MATRIX_FILE, "w") as f:
             f.write(text)
@@ -545,8 +573,8 @@ def test_matrix_table(matrix, capsys):
 
 @pytest.mark.parametrize("situation,client,column", all_cells(), ids=lambda v: v)
 def test_cell(matrix, situation, client, column):
-    if (client, column) in EXCEPTIONS:
-        pytest.skip(f"declared exception: {EXCEPTIONS[(client, column)]}")
+    if exception(situation, client, column):
+        pytest.skip(f"declared exception: {exception(situation, client, column)[1]}")
     cell = matrix[0][(situation, client, column)]
     assert cell.ok, f"{cell.key}: {cell.frames} frames (minimum {MIN_FRAMES if situation != 'reconnect' else RECONNECT_MIN}) " \
                     f"from {cell.url}: {cell.detail}"
