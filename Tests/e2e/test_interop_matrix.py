@@ -248,7 +248,7 @@ class Matrix:
         return RECONNECT_MIN if cell.situation == "reconnect" else MIN_FRAMES
 
     def deadline(self, cell):
-        return {"live": 15, "reconnect": 22, "dvr": 15, "vod": 20}[cell.situation]
+        return {"live": 12, "reconnect": 18, "dvr": 12, "vod": 12}[cell.situation]
 
     def run(self, cell):
         started = time.time()
@@ -359,6 +359,10 @@ class Chromium:
         self.proc = subprocess.Popen(
             ["chromium", "--headless=new", "--no-sandbox", "--disable-gpu", "--mute-audio", "--no-first-run",
              "--autoplay-policy=no-user-gesture-required", f"--remote-debugging-port={self.port}",
+             # Two cells play at once, so one tab is in the background: keep its muted (video-only) media playing
+             # and its timers running.
+             "--disable-background-media-suspend", "--disable-renderer-backgrounding",
+             "--disable-background-timer-throttling", "--disable-backgrounding-occluded-windows",
              "--remote-allow-origins=*", f"--user-data-dir={tmp}/chromium", "about:blank"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
         deadline = time.time() + 60
