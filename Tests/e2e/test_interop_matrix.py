@@ -363,13 +363,15 @@ class Chromium:
              # and its timers running.
              "--disable-background-media-suspend", "--disable-renderer-backgrounding",
              "--disable-background-timer-throttling", "--disable-backgrounding-occluded-windows",
+             "--disable-features=BackgroundVideoPauseOptimization,BackgroundVideoTrackOptimization",
              "--remote-allow-origins=*", f"--user-data-dir={tmp}/chromium", "about:blank"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
         deadline = time.time() + 60
         while time.time() < deadline:
             try:
                 with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/json/version", timeout=2) as r:
-                    self.version = json.loads(r.read())["Browser"]
+                    info = json.loads(r.read())
+                    self.version, self.browser_ws = info["Browser"], info["webSocketDebuggerUrl"]
                     return
             except OSError:
                 time.sleep(0.5)
@@ -379,13 +381,18 @@ class Chromium:
         from websockets.sync.client import connect
         page = f"{self.page_origin}/interop_player.html?" + urllib.parse.urlencode(
             {"mode": mode, "url": url, "behind": behind})
-        req = urllib.request.Request(f"http://127.0.0.1:{self.port}/json/new?{urllib.parse.quote(page, safe='')}",
-                                     method="PUT")
-        with urllib.request.urlopen(req, timeout=10) as r:
-            target = json.loads(r.read())
+        # Each cell in a window of its own: a second tab of one window would be hidden, and Chromium pauses hidden
+        # muted video.
+        with connect(self.browser_ws, max_size=None, open_timeout=10) as browser:
+            browser.send(json.dumps({"id": 1, "method": "Target.createTarget", "params": {"url": page, "newWindow": True}}))
+            while True:
+                message = json.loads(browser.recv(timeout=10))
+                if message.get("id") == 1:
+                    break
+        target = {"id": message["result"]["targetId"]}
         result = {"frames": 0, "error": "no result", "log": []}
         try:
-            with connect(target["webSocketDebuggerUrl"], max_size=None, open_timeout=10) as ws:
+            with connect(f"ws://127.0.0.1:{self.port}/devtools/page/{target['id']}", max_size=None, open_timeout=10) as ws:
                 deadline = time.time() + timeout
                 ident = 0
                 while time.time() < deadline:
