@@ -4,7 +4,7 @@ Run with the system Python (`/usr/bin/python3`, which has Debian's `python3-gi`)
 
     python3 interop_gst_count.py playbin|playbin3 URI MIN_FRAMES TIMEOUT_SECONDS
 
-Prints one JSON line: {"frames": n, "error": "..." or null, "seconds": s}. Stops as soon as MIN_FRAMES were decoded,
+Frames are counted as a player renders them (sinks synchronised to the clock). Prints one JSON line: {"frames": n, "error": "..." or null, "seconds": s}. Stops as soon as MIN_FRAMES were decoded,
 on end of stream, on an error, or after TIMEOUT_SECONDS; exits 0 in every case (the test judges the count).
 """
 import json
@@ -23,9 +23,10 @@ def main():
     player = Gst.ElementFactory.make(element, "player")
     video_sink = Gst.ElementFactory.make("fakesink", "video")
     audio_sink = Gst.ElementFactory.make("fakesink", "audio")
-    # Not synchronised to the clock: a live source paces itself, on-demand content decodes as fast as it downloads.
+    # Synchronised to the pipeline clock, as a player's sinks are: a frame counts when it is rendered at its time, so
+    # timestamps a player cannot schedule (e.g. far from the segment's start) show as frames never rendered.
     for sink in (video_sink, audio_sink):
-        sink.set_property("sync", False)
+        sink.set_property("sync", True)
     video_sink.set_property("signal-handoffs", True)
     player.set_property("uri", uri)
     player.set_property("video-sink", video_sink)

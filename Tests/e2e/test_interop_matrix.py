@@ -16,8 +16,8 @@ A cell passes when its client decoded at least the cell's minimum of video frame
   `--hls-start-offset 20` (HLS), Chromium seeks `video.seekable.end - 20` (native HLS) or starts its MSE player 20 s
   back (DASH), and asserts it is at least 15 s behind; clients with no start option play a filter with
   `liveBackoffDuration` 20 s (`manifest(format=…,filter=dvr20)`).
-Frames are counted by each client's own decoder: ffmpeg `-progress` frame=, GStreamer fakesink handoffs
-(interop_gst_count.py, system Python with gi), streamlink and yt-dlp output decoded by ffprobe `-count_frames`,
+Frames are counted by each client's own decoder: ffmpeg `-progress` frame=, GStreamer fakesink handoffs with the
+sinks synchronised to the clock as a player's are (interop_gst_count.py, system Python with gi), streamlink and yt-dlp output decoded by ffprobe `-count_frames`,
 Chromium's `getVideoPlaybackQuality().totalVideoFrames` from our MSE/native page (interop_player.html) over CDP.
 Cells a client cannot play by design are EXCEPTIONS, with the reason. Two cells run at a time; every client has a
 deadline and its process group is killed after it.
