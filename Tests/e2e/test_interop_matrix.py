@@ -12,10 +12,10 @@ A cell passes when its client decoded at least the cell's minimum of video frame
 - live, DVR, on demand: 3 s of video (90 frames);
 - reconnect: more frames than one encoder session produces (RECONNECT_PUSH s + 1 s), so the client played across
   at least one discontinuity;
-- DVR: the client starts 20 s behind the live edge: ffmpeg `-live_start_index -20` (HLS), streamlink
-  `--hls-start-offset 20` (HLS), Chromium seeks `video.seekable.end - 20` (native HLS) or starts its MSE player 20 s
-  back (DASH), and asserts it is at least 15 s behind; clients with no start option play a filter with
-  `liveBackoffDuration` 20 s (`manifest(format=…,filter=dvr20)`).
+- DVR: the client starts 20 s behind the live edge: ffmpeg `-live_start_index -20` (HLS, 1 s segments), streamlink
+  `--hls-start-offset 20` (HLS), Chromium's MSE player starts 20 s back (DASH; asserted at least 15 s behind); clients
+  and formats with no start option (GStreamer, yt-dlp, DASH in ffmpeg and streamlink, Chromium's native HLS, which gives
+  a live stream no seekable range) play a filter with `liveBackoffDuration` 20 s (`manifest(format=…,filter=dvr20)`).
 Frames are counted by each client's own decoder: ffmpeg `-progress` frame=, GStreamer fakesink handoffs with the
 sinks synchronised to the clock as a player's are (interop_gst_count.py, system Python with gi), streamlink and yt-dlp output decoded by ffprobe `-count_frames`,
 Chromium's `getVideoPlaybackQuality().totalVideoFrames` from our MSE/native page (interop_player.html) over CDP.
@@ -32,7 +32,6 @@ import json
 import os
 import sys
 import re
-import shutil
 import signal
 import subprocess
 import threading
