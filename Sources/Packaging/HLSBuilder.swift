@@ -127,7 +127,7 @@ public enum HLSBuilder {
         let segments = timeline.segments
         let timescale = track.timescale
         var lines = ["#EXTM3U", "#EXT-X-VERSION:\(version)", "#EXT-X-TARGETDURATION:\(targetDuration(presentation, timeline))"]
-        lines.append("#EXT-X-MEDIA-SEQUENCE:\(segments.first?.sequenceNumber ?? 0)")
+        lines.append("#EXT-X-MEDIA-SEQUENCE:\(mediaSequence(presentation, first: segments.first?.sequenceNumber))")
         lines.append("#EXT-X-DISCONTINUITY-SEQUENCE:\(timeline.discontinuitySequence)")
         if !presentation.isLive { lines.append("#EXT-X-PLAYLIST-TYPE:VOD") }
         lines.append("#EXT-X-INDEPENDENT-SEGMENTS")
@@ -142,6 +142,13 @@ public enum HLSBuilder {
         }
         if !presentation.isLive { lines.append("#EXT-X-ENDLIST") }
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// `#EXT-X-MEDIA-SEQUENCE`: live, the first listed segment's number (players track the window by it); on demand
+    /// 0, as RFC 8216's default, since nothing reloads the playlist, and some clients (yt-dlp's native HLS downloader)
+    /// take any other number for a live stream.
+    static func mediaSequence(_ presentation: Presentation, first: Int?) -> Int {
+        presentation.isLive ? first ?? 0 : 0
     }
 
     /// The track's `#EXT-X-MAP`. Written at the top and again after every `#EXT-X-DISCONTINUITY` (RFC 8216 §4.3.2.5
@@ -162,7 +169,7 @@ public enum HLSBuilder {
         let target = max(1, ManifestText.roundedSeconds(ticks: longest, timescale: timescale), nominal)
 
         var lines = ["#EXTM3U", "#EXT-X-VERSION:\(version(for: options.format))", "#EXT-X-TARGETDURATION:\(target)"]
-        lines.append("#EXT-X-MEDIA-SEQUENCE:\(list.segments.first?.mediaSequence ?? 0)")
+        lines.append("#EXT-X-MEDIA-SEQUENCE:\(mediaSequence(presentation, first: list.segments.first?.mediaSequence))")
         lines.append("#EXT-X-DISCONTINUITY-SEQUENCE:\(list.discontinuitySequence)")
         if !presentation.isLive { lines.append("#EXT-X-PLAYLIST-TYPE:VOD") }
         lines.append("#EXT-X-INDEPENDENT-SEGMENTS")
@@ -186,7 +193,7 @@ public enum HLSBuilder {
         let suffix = OriginPaths.hlsSegmentSuffix(for: options.format)
         var lines = ["#EXTM3U", "#EXT-X-VERSION:\(version(for: options.format, keyframesOnly: true))",
                      "#EXT-X-TARGETDURATION:\(targetDuration(presentation, timeline))"]
-        lines.append("#EXT-X-MEDIA-SEQUENCE:\(segments.first?.sequenceNumber ?? 0)")
+        lines.append("#EXT-X-MEDIA-SEQUENCE:\(mediaSequence(presentation, first: segments.first?.sequenceNumber))")
         lines.append("#EXT-X-DISCONTINUITY-SEQUENCE:\(timeline.discontinuitySequence)")
         if !presentation.isLive { lines.append("#EXT-X-PLAYLIST-TYPE:VOD") }
         lines.append("#EXT-X-I-FRAMES-ONLY")
