@@ -38,10 +38,13 @@ let package = Package(
 
         // MARK: - Live pipeline and servers
         .target(name: "Live", dependencies: ["Media", "ISOBMFF", "EventLoop", "EncodeModel", .product(name: "Logging", package: "swift-log")]),
-        .target(name: "Ingest", dependencies: ["EventLoop", "HTTP", "RTMP", "ISOBMFF", "Media", "Live", .product(name: "Logging", package: "swift-log")]),
-        .target(name: "Origin", dependencies: ["HTTP", "Packaging", "Live", "Media", "ISOBMFF", .product(name: "Logging", package: "swift-log")]),
+        // The channel directory: access tokens → live channels, locators → media sources; the control plane writes it,
+        // ingest and the origin read it.
+        .target(name: "MediaDirectory", dependencies: ["Live", "Packaging", "EventLoop"]),
+        .target(name: "Ingest", dependencies: ["EventLoop", "HTTP", "RTMP", "ISOBMFF", "Media", "Live", "MediaDirectory", .product(name: "Logging", package: "swift-log")]),
+        .target(name: "Origin", dependencies: ["HTTP", "Packaging", "Live", "Media", "ISOBMFF", "MediaDirectory", .product(name: "Logging", package: "swift-log")]),
         .target(name: "ControlPlane", dependencies: [
-            "AMSModels", "Media", "EventLoop", "HTTP", "Live", "Ingest", "Origin", "Packaging", "EncodeModel",
+            "AMSModels", "Media", "EventLoop", "HTTP", "Live", "MediaDirectory", "Packaging", "EncodeModel",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -53,7 +56,7 @@ let package = Package(
         // The API client the CLI verbs use: ARM requests, tables, exit codes.
         .target(name: "Client", dependencies: ["AMSModels", "EventLoop", "HTTP"]),
         .target(name: "Appliance", dependencies: [
-            "EventLoop", "HTTP", "Media", "Live", "Ingest", "Origin", "Packaging", "AMSModels", "ControlPlane", "Systemd", "EncodeModel",
+            "EventLoop", "HTTP", "Media", "Live", "MediaDirectory", "Ingest", "Origin", "Packaging", "AMSModels", "ControlPlane", "Systemd", "EncodeModel",
             .product(name: "Logging", package: "swift-log"), .product(name: "Yams", package: "Yams"),
         ]),
         .executableTarget(name: "edgelive", dependencies: [
@@ -68,13 +71,16 @@ let package = Package(
         .testTarget(name: "EventLoopTests", dependencies: ["EventLoop", "CLibUV", "TestSupport"]),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP", "EventLoop"]),
         .testTarget(name: "LiveTests", dependencies: ["Live", "Media", "ISOBMFF"]),
-        .testTarget(name: "IngestTests", dependencies: ["Ingest"]),
+        .testTarget(name: "IngestTests", dependencies: ["Ingest", "MediaDirectory"]),
+        .testTarget(name: "MediaDirectoryTests", dependencies: [
+            "MediaDirectory", "Live", "Packaging", "EventLoop", "TestSupport", .product(name: "Logging", package: "swift-log"),
+        ]),
         // Test helpers shared by test targets (swagger files, hex vectors, a loop per test, ffmpeg/ffprobe runs). A library:
         // no Testing import.
         .target(name: "TestSupport", dependencies: ["EventLoop"], path: "Tests/TestSupport"),
         .testTarget(name: "AMSModelsTests", dependencies: ["AMSModels", "TestSupport"]),
         .testTarget(name: "ControlPlaneTests", dependencies: [
-            "ControlPlane", "AMSModels", "TestSupport", "Live", "Media", "EventLoop", "HTTP", "EncodeModel", .product(name: "GRDB", package: "GRDB.swift"),
+            "ControlPlane", "MediaDirectory", "AMSModels", "TestSupport", "Live", "Media", "EventLoop", "HTTP", "EncodeModel", .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         .testTarget(name: "SystemdTests", dependencies: ["Systemd", "EventLoop", "TestSupport", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "ApplianceTests", dependencies: ["Appliance", .product(name: "Logging", package: "swift-log")]),
@@ -83,6 +89,6 @@ let package = Package(
         .testTarget(name: "EncodeTests", dependencies: ["Encode", "EncodeModel", "Media", "CFFmpeg"]),
         // Reads docs/ARCHITECTURE.md's module map and every import under Sources/: the map is the rule.
         .testTarget(name: "ArchitectureTests"),
-        .testTarget(name: "OriginTests", dependencies: ["Origin", "Live", "Media", "ISOBMFF", "Packaging", "HTTP", "EventLoop", "TestSupport"]),
+        .testTarget(name: "OriginTests", dependencies: ["Origin", "MediaDirectory", "Live", "Media", "ISOBMFF", "Packaging", "HTTP", "EventLoop", "TestSupport"]),
     ]
 )

@@ -5,6 +5,7 @@ import HTTP
 import Ingest
 import Live
 import Logging
+import MediaDirectory
 import Origin
 import Systemd
 
@@ -57,17 +58,21 @@ public enum Appliance {
         let services = MediaServices(loop: loop, store: store, configuration: controlConfiguration, logger: logger)
 
         // The origin's port also takes fMP4 ingest (Smooth and DASH-IF CMAF): the URL the API renders for FragmentedMP4 events.
-        let smoothIngest = FragmentedMP4IngestServer(loop: loop, resolver: services, logger: logger)
+        // Ingest and the origin read the channel directory the control plane writes; they never ask MediaServices.
+        let directory = services.directory
+        let smoothIngest = FragmentedMP4IngestServer(loop: loop, resolver: directory, logger: logger)
         let origin = HTTPServer(loop: loop, responder: FragmentedMP4IngestResponder(server: smoothIngest,
-                                                                             fallback: OriginResponder(resolver: services, logger: logger)),
+                                                                             fallback: OriginResponder(resolver: directory, logger: logger)),
                                 configuration: .init(host: configuration.listenHost, port: configuration.httpPort))
-        let rtmp = RTMPIngestServer(loop: loop, resolver: services, logger: logger)
+        let rtmp = RTMPIngestServer(loop: loop, resolver: directory, logger: logger)
         let api = HTTPServer(loop: loop, responder: ControlAPI(services: services, token: token, logger: logger),
                              configuration: .init(host: configuration.listenHost, port: configuration.apiPort))
         // Started in this order, stopped in reverse (ServiceRunner): the state is loaded before anything listens, so
         // no encoder or request meets a half-loaded box (with socket activation, early ones wait in the socket); ingest
         // ends before the archives flush; the API listens once the rest works; systemd hears READY=1 last.
-        await services.setIngestControl(EncoderSessionControl(server: rtmp, smooth: smoothIngest))
+        // A stopped or deleted event's encoders (RTMP and fMP4) are ended through the directory.
+        directory.addSessionOwner(rtmp)
+        directory.addSessionOwner(smoothIngest)
         let runner = ServiceRunner(logger: logger)
         var httpPort = configuration.httpPort, rtmpPort = configuration.rtmpPort
         do {
@@ -156,16 +161,6 @@ public enum Appliance {
             }
             return timer
         }
-    }
-}
-
-/// Lets the control plane end encoder sessions (RTMP and fMP4: Smooth, CMAF) of a stopped or deleted live event.
-struct EncoderSessionControl: IngestControl {
-    let server: RTMPIngestServer
-    let smooth: FragmentedMP4IngestServer
-    func disconnect(accessToken: String, reason: String) async {
-        _ = await server.disconnect(accessToken: accessToken, reason: .eventStopped)
-        _ = await smooth.disconnect(accessToken: accessToken, reason: .eventStopped)
     }
 }
 

@@ -5,6 +5,7 @@
 // - an `ip` whose `allow` list is empty (or absent) allows nothing — the service's "no rule ⇒ nothing allowed";
 // - `0.0.0.0/0` is the documented "allow all" and matches IPv6 clients too, so the usual AMS body keeps working on dual-stack hosts.
 import Foundation
+import MediaDirectory
 
 /// A parsed IPv4 or IPv6 address; IPv4 is held as the IPv4-mapped IPv6 address `::ffff:a.b.c.d`.
 public struct IPAddress: Sendable, Hashable, CustomStringConvertible {
@@ -145,8 +146,9 @@ extension IPAddress {
     }
 }
 
-/// A compiled allow list: `nil` ranges mean unrestricted.
-public struct IPAllowList: Sendable, Hashable {
+/// A compiled allow list: `nil` ranges mean unrestricted. The channel directory asks it at ingest admission and for
+/// previews.
+public struct IPAllowList: AddressAllowList, Hashable {
     /// The allowed networks; nil means every address is allowed (no access control configured).
     public let networks: [IPNetwork]?
 

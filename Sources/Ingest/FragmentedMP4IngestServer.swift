@@ -4,6 +4,7 @@ import ISOBMFF
 import Live
 import Logging
 import Media
+import MediaDirectory
 
 /// Fragmented MP4 ingest over HTTP, on the origin port, at the URLs of ``FragmentedMP4IngestPath``:
 ///

@@ -1,13 +1,7 @@
-import Live
+import MediaDirectory
 
-/// Whether an encoder may publish: the channel its access token feeds, or why it is refused.
-public enum IngestAdmission: Sendable {
-    case accept(LiveChannel)
-    /// `code` is the service's error code (see ``IngestRefusalCode``); `reason` says what to fix.
-    case refuse(code: String, reason: String)
-}
-
-/// What ingest needs from its neighbours: the admission decision for an access token and encoder address.
+/// What ingest needs from its neighbours: the admission decision for an access token and encoder address
+/// (the appliance passes the ``ChannelDirectory``; tests pass fakes).
 public protocol IngestResolver: Sendable {
     /// Called on the event loop thread; must not suspend.
     /// - Parameters:
@@ -16,14 +10,8 @@ public protocol IngestResolver: Sendable {
     func admitIngest(accessToken: String, remoteAddress: String) -> IngestAdmission
 }
 
-/// The service's codes for refused encoders, sent in the RTMP error description and logged.
-public enum IngestRefusalCode {
-    /// No live event has this access token.
-    public static let unknownAccessToken = "MPE_RTMP_APPID_AUTH_FAILURE"
-    /// The encoder's address is outside the live event's `input.accessControl.ip.allow` ranges.
-    public static let connectionDenied = "MPE_INGEST_ENCODER_CONNECTION_DENIED"
-    /// A second quality pushed to an encoding live event, which takes a single bitrate.
-    public static let qualitiesExceeded = "MPE_INGEST_MEDIA_QUALITIES_EXCEEDED"
-    /// The live event exists but is not Running (edgelive's code: the service has no such endpoint then).
-    public static let eventNotRunning = "MPE_INGEST_LIVE_EVENT_NOT_RUNNING"
+extension ChannelDirectory: IngestResolver {
+    public func admitIngest(accessToken: String, remoteAddress: String) -> IngestAdmission {
+        admit(accessToken: accessToken, remoteAddress: remoteAddress)
+    }
 }

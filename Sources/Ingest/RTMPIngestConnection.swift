@@ -2,6 +2,7 @@ import EventLoop
 import Live
 import Logging
 import Media
+import MediaDirectory
 import RTMP
 
 /// One encoder connection. Loop-confined: every method runs on the event loop thread (libuv callbacks,

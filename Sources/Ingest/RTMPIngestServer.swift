@@ -2,6 +2,7 @@ import EventLoop
 import Live
 import Logging
 import Media
+import MediaDirectory
 import RTMP
 
 /// The RTMP listener: accepts encoder connections and feeds their published streams to live channels.

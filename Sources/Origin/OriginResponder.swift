@@ -4,24 +4,20 @@ import ISOBMFF
 import Live
 import Logging
 import Media
+import MediaDirectory
 import Packaging
 
-/// What a locator and manifest name resolve to: a source to package, or a refusal with its HTTP status.
-public enum LocatorResolution: Sendable {
-    /// A live event's window, a running live output's archive, or an on-demand asset. `fragmentsPerTSSegment` is
-    /// the live output's `hls.fragmentsPerTsSegment` when the resolver knows it (nil: one fragment per TS segment).
-    /// `filters`: the locator's filters and those `filter=` may name (asset filters over account filters).
-    case source(any MediaSource, fragmentsPerTSSegment: Int? = nil, filters: FilterSet = .none)
-    /// Answered with `status` and `message` as the body: 404 unknown or expired locator, 503 streaming
-    /// endpoint stopped, 403 preview not allowed from this address.
-    case refused(status: Int, message: String)
-}
-
-/// Where the origin finds what a locator publishes: the appliance's default event, the control plane's
-/// streaming locators.
+/// Where the origin finds what a locator publishes: live event previews and streaming locators (the appliance passes
+/// the ``ChannelDirectory``; tests pass fakes).
 public protocol LocatorResolver: Sendable {
     /// The source a locator publishes under `manifestName`, or why the request is refused.
     func resolve(locatorID: String, manifestName: String, request: HTTPRequest) async -> LocatorResolution
+}
+
+extension ChannelDirectory: LocatorResolver {
+    public func resolve(locatorID: String, manifestName: String, request: HTTPRequest) async -> LocatorResolution {
+        await resolve(locatorID: locatorID, manifestName: manifestName, remoteAddress: request.remoteAddress)
+    }
 }
 
 /// The streaming origin: `/<locator>/<manifest>.ism/…` → manifests and segments, packaged on request from a media

@@ -4,6 +4,7 @@ import EventLoop
 import Live
 import Logging
 import Media
+import MediaDirectory
 import Testing
 @testable import Ingest
 @testable import RTMP

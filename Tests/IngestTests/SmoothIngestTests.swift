@@ -6,6 +6,7 @@ import ISOBMFF
 import Live
 import Logging
 import Media
+import MediaDirectory
 import Testing
 @testable import Ingest
 

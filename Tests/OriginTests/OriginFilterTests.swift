@@ -8,6 +8,7 @@ import HTTP
 import ISOBMFF
 import Live
 import Media
+import MediaDirectory
 import Origin
 import Packaging
 

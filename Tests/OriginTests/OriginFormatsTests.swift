@@ -7,6 +7,7 @@ import HTTP
 import ISOBMFF
 import Live
 import Media
+import MediaDirectory
 import Origin
 import Packaging
 

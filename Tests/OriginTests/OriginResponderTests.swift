@@ -5,6 +5,7 @@ import Logging
 import EventLoop
 import HTTP
 import Media
+import MediaDirectory
 import Live
 import Origin
 

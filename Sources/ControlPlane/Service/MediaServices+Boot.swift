@@ -20,6 +20,9 @@ extension MediaServices {
     /// start that failed earlier leaves the next start a first start; then brings Running events back up with their
     /// live outputs recording again. Throws a ``StoreError`` for an unreadable database.
     public func open(importing legacy: LegacyDefaultEvent?) async throws {
+        directory.setArchiveOpener(self)
+        // Published once, below, when every resource is in (nothing reads the directory before `open` returns).
+        directoryHeld = true
         for row in try await store.rows(.streamingEndpoint) {
             endpoints[Self.key(row.name)] = try decodeStored(StreamingEndpoint.self, row.body, what: "streaming endpoint '\(row.name)'")
         }
@@ -55,6 +58,8 @@ extension MediaServices {
             }
             firstStart.append(.markProvisioned)
         }
+        directoryHeld = false
+        publishDirectory()
         try await persist(firstStart)
 
         // Bring back what was running before the restart (or the crash); an interrupted transition resumed as

@@ -290,7 +290,7 @@ extension MediaServices {
         await channel.stopEncoding()
         events[key]?.channel = nil
         if let token = entry.resource.properties?.input?.accessToken {
-            await ingest?.disconnect(accessToken: token, reason: reason)
+            await directory.endSessions(accessToken: token, reason: reason)
         }
     }
 

@@ -1,80 +1,52 @@
 import Foundation
-import HTTP
-import Ingest
 import Live
-import Origin
+import MediaDirectory
 
-// What ingest and the origin ask the account, synchronously on the event loop.
-extension MediaServices: LocatorResolver, IngestResolver {
-    // MARK: - Ingest admission
+// What the media path reads is the ChannelDirectory: MediaServices writes it and never answers ingest or the origin
+// itself. Every resource map the directory is built from republishes it when it changes (their `didSet`), so each
+// state the API goes through — transitional ones across a suspension point included — is what ingest and the origin
+// see.
+extension MediaServices: ArchiveOpener {
+    // MARK: - The channel directory
 
-    public nonisolated func admitIngest(accessToken: String, remoteAddress: String) -> IngestAdmission {
-        assumeIsolated { services in services.admit(accessToken: accessToken, remoteAddress: remoteAddress) }
+    /// Rebuilds the directory's contents from the resources and their runtime state (channels, open archives).
+    func publishDirectory() {
+        guard !directoryHeld else { return }
+        var channels: [DirectoryChannel] = []
+        for entry in events.values {
+            let properties = entry.resource.properties
+            channels.append(DirectoryChannel(
+                eventName: entry.name, accessToken: properties?.input?.accessToken, previewLocator: properties?.preview?.previewLocator,
+                state: entry.state.rawValue, isRunning: entry.state == .running, channel: entry.channel,
+                inputAllowList: Self.allowList(properties?.input?.accessControl),
+                previewAllowList: Self.allowList(properties?.preview?.accessControl),
+                // The preview has no locator of its own: `filter=` may name account filters.
+                previewFilters: filterSet(assetName: "", locatorFilters: nil)))
+        }
+        var published: [String: DirectoryLocator] = [:]
+        for (id, name) in locatorsByID {
+            guard let locator = locators[name], let properties = locator.properties else { continue }
+            let asset = properties.assetName.flatMap { assets[Self.key($0)] }
+            published[id] = DirectoryLocator(
+                name: locator.name, validFrom: properties.startTime.map { LocatorTime(date: $0, text: ARMDateTime.format($0)) },
+                validUntil: properties.endTime.map { LocatorTime(date: $0, text: ARMDateTime.format($0)) },
+                asset: asset.map { DirectoryAsset(name: $0.name, manifestName: $0.notes.manifestName,
+                                                  fragmentsPerTSSegment: $0.notes.fragmentsPerTsSegment, archive: $0.archive) },
+                filters: asset.map { filterSet(assetName: $0.name, locatorFilters: properties.filters) } ?? .none)
+        }
+        directory.publish(DirectoryContents(channels: channels, locators: published, isStreaming: isStreaming))
     }
 
-    func admit(accessToken: String, remoteAddress: String) -> IngestAdmission {
-        guard let key = eventsByToken[Self.key(accessToken)], let entry = events[key] else {
-            return .refuse(code: IngestRefusalCode.unknownAccessToken, reason: "no live event has the access token '\(accessToken)'")
-        }
-        guard entry.resource.properties?.input?.accessControl.allows(remoteAddress) ?? true else {
-            let reason = "\(remoteAddress) is not in the input IP allow list of live event '\(entry.name)'"
-            // The channel shares this executor: record the refusal in its stream events synchronously.
-            entry.channel?.assumeIsolated { $0.recordInvalidConnection(code: IngestRefusalCode.connectionDenied, reason: reason,
-                                                                        remoteAddress: remoteAddress) }
-            return .refuse(code: IngestRefusalCode.connectionDenied, reason: reason)
-        }
-        guard entry.state == .running, let channel = entry.channel else {
-            return .refuse(code: IngestRefusalCode.eventNotRunning,
-                           reason: "live event '\(entry.name)' is \(entry.state.rawValue); start it to accept encoders")
-        }
-        return .accept(channel)
+    /// An `accessControl` as the directory asks it: no control or no `ip` → nil (everyone); an `ip` list → only the
+    /// addresses it covers (empty list, or one that does not compile → no one).
+    static func allowList(_ control: LiveEventAccessControl?) -> (any AddressAllowList)? {
+        guard let ip = control?.ip else { return nil }
+        return (try? IPAllowList(ip, field: "ip")) ?? IPAllowList(networks: [])
     }
 
-    // MARK: - Origin look-ups
-
-    public func resolve(locatorID: String, manifestName: String, request: HTTPRequest) async -> LocatorResolution {
-        let locatorKey = Self.key(locatorID)
-        // A live event's preview: served without a live output or a running streaming endpoint, guarded by its own IP list.
-        if let eventKey = eventsByPreviewLocator[locatorKey], let entry = events[eventKey] {
-            guard manifestName.lowercased() == "preview" else {
-                return .refused(status: 404, message: "the preview of live event '\(entry.name)' is at '\(locatorID)/preview.ism', not '\(manifestName).ism'")
-            }
-            guard entry.resource.properties?.preview?.accessControl.allows(request.remoteAddress) ?? true else {
-                return .refused(status: 403, message: "\(request.remoteAddress) is not in the preview IP allow list of live event '\(entry.name)'")
-            }
-            guard let channel = entry.channel else {
-                return .refused(status: 404, message: "live event '\(entry.name)' is \(entry.state.rawValue); its preview exists only while it is Running")
-            }
-            // The preview has no locator of its own: `filter=` may name account filters.
-            return .source(channel, filters: filterSet(assetName: "", locatorFilters: nil))
-        }
-        guard let name = locatorsByID[locatorKey], let locator = locators[name], let properties = locator.properties else {
-            return .refused(status: 404, message: "no streaming locator has the id '\(locatorID)'")
-        }
-        guard isStreaming else {
-            return .refused(status: 503, message: "the streaming endpoint is stopped; start it (edgelive endpoint start, or the API's streamingEndpoints/default/start) to serve streaming locators")
-        }
-        let now = Date()
-        if let start = properties.startTime, now < start {
-            return .refused(status: 404, message: "streaming locator '\(locator.name ?? locatorID)' is valid from \(ARMDateTime.format(start))")
-        }
-        if let end = properties.endTime, now >= end {
-            return .refused(status: 404, message: "streaming locator '\(locator.name ?? locatorID)' expired at \(ARMDateTime.format(end))")
-        }
-        guard let assetName = properties.assetName, let asset = assets[Self.key(assetName)] else {
-            return .refused(status: 404, message: "the asset of streaming locator '\(locator.name ?? locatorID)' no longer exists")
-        }
-        guard let manifest = asset.notes.manifestName else {
-            return .refused(status: 404, message: "asset '\(asset.name)' has no content: no live output has recorded into it")
-        }
-        guard manifest.lowercased() == manifestName.lowercased() else {
-            return .refused(status: 404, message: "asset '\(asset.name)' is published as '\(manifest).ism', not '\(manifestName).ism'")
-        }
-        guard let archive = await openArchive(Self.key(asset.name)) else {
-            return .refused(status: 500, message: "the archive of asset '\(asset.name)' cannot be opened; see the daemon's log")
-        }
-        return .source(archive, fragmentsPerTSSegment: asset.notes.fragmentsPerTsSegment,
-                       filters: filterSet(assetName: asset.name, locatorFilters: properties.filters))
+    /// The origin asks for an asset whose archive nothing has opened yet.
+    public func openArchive(assetName: String) async -> AssetArchive? {
+        await openArchive(Self.key(assetName))
     }
 
     // MARK: - Telemetry
@@ -139,14 +111,5 @@ extension MediaServices: LocatorResolver, IngestResolver {
         for entry in assets.values {
             if let archive = entry.archive { await archive.flush() }
         }
-    }
-}
-
-extension Optional where Wrapped == LiveEventAccessControl {
-    /// The service's rule: no access control → everyone; an `ip.allow` list → only the addresses it covers
-    /// (empty list → no one).
-    func allows(_ address: String) -> Bool {
-        guard let control = self, let ip = control.ip else { return true }
-        return ip.allows(address)
     }
 }

@@ -3,13 +3,8 @@ import Foundation
 import Live
 import Logging
 import Media
+import MediaDirectory
 import Packaging
-
-/// What the control plane needs from ingest that it cannot reach itself (Ingest is wired by the appliance).
-public protocol IngestControl: Sendable {
-    /// Closes every encoder session publishing with `accessToken` (its live event stopped or was deleted).
-    func disconnect(accessToken: String, reason: String) async
-}
 
 /// Settings the control plane needs from the appliance's configuration.
 public struct ControlPlaneConfiguration: Sendable {
@@ -50,8 +45,9 @@ public struct ControlPlaneConfiguration: Sendable {
 ///
 /// The in-memory maps are authoritative while the daemon runs; every change is written through to the
 /// ``ControlStore`` before the API answers, so a restart (or a kill -9) comes back to the same resources and
-/// states. Runs on the event loop's executor, like the channels and the ingest server, so ingest admission
-/// and origin look-ups are synchronous map reads with no thread hop.
+/// states. Runs on the event loop's executor, like the channels and the ingest server. Ingest and the origin never
+/// ask it: they read the ``ChannelDirectory`` it writes (`directory`), republished whenever a map it is built from
+/// changes (see MediaServices+Runtime.swift).
 public actor MediaServices {
     nonisolated let loop: EventLoop
     public nonisolated var unownedExecutor: UnownedSerialExecutor { loop.unownedExecutor }
@@ -59,28 +55,47 @@ public actor MediaServices {
     let store: ControlStore
     var configuration: ControlPlaneConfiguration
     var logger: Logger
-    var ingest: (any IngestControl)?
+    /// What ingest and the origin read: tokens → channels, locators → sources. Written only here.
+    public nonisolated let directory = ChannelDirectory()
+    /// True while `open` loads the resources: the directory is published once they are all in.
+    var directoryHeld = false
 
     // MARK: State (keys are lower-cased names: ARM names compare without case)
 
-    var events: [String: EventEntry] = [:]
+    var events: [String: EventEntry] = [:] {
+        didSet { publishDirectory() }
+    }
     /// Lower-cased access token → event key.
     var eventsByToken: [String: String] = [:]
     /// Lower-cased preview locator → event key.
     var eventsByPreviewLocator: [String: String] = [:]
-    var assets: [String: AssetEntry] = [:]
-    var locators: [String: StreamingLocator] = [:]
+    var assets: [String: AssetEntry] = [:] {
+        didSet { publishDirectory() }
+    }
+    var locators: [String: StreamingLocator] = [:] {
+        didSet { publishDirectory() }
+    }
     /// Lower-cased locator id (uuid) → locator key.
-    var locatorsByID: [String: String] = [:]
+    var locatorsByID: [String: String] = [:] {
+        didSet { publishDirectory() }
+    }
     var customPolicies: [String: StoredPolicy] = [:]
-    var endpoints: [String: StreamingEndpoint] = [:]
+    var endpoints: [String: StreamingEndpoint] = [:] {
+        didSet { publishDirectory() }
+    }
     /// Account filters by lower-cased name.
     var accountFilters: [String: MediaFilter] = [:] {
-        didSet { compiledAccountFilters = Self.compile(accountFilters) }
+        didSet {
+            compiledAccountFilters = Self.compile(accountFilters)
+            publishDirectory()
+        }
     }
     /// Asset filters: lower-cased asset name → lower-cased filter name → filter.
     var assetFilters: [String: [String: MediaFilter]] = [:] {
-        didSet { compiledAssetFilters = assetFilters.mapValues(Self.compile) }
+        didSet {
+            compiledAssetFilters = assetFilters.mapValues(Self.compile)
+            publishDirectory()
+        }
     }
     /// The filters in the packager's terms, kept beside the resources so the origin's per-request look-up converts
     /// nothing (filters change only through the API).
@@ -142,9 +157,6 @@ public actor MediaServices {
         logger[metadataKey: "component"] = "control"
         self.logger = logger
     }
-
-    /// Lets the control plane disconnect encoders (set by the appliance once ingest exists).
-    public func setIngestControl(_ control: any IngestControl) { ingest = control }
 
     /// The ports actually bound (a configured 0 means "any free port"), for the URLs resources report.
     public func setListeningPorts(http: Int, rtmp: Int) {
