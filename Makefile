@@ -23,10 +23,15 @@ run:
 	@$(SWIFT) build $(RELEASE)
 	exec $(RELEASE_BIN) serve --data-dir $(DATA_DIR) $(ARGS)
 
+# Unit tests run one at a time: tests that run ffmpeg or libx264 synchronously hold Swift's cooperative threads (one per
+# core, two here) for seconds, and in parallel they starved the timing-sensitive network tests (a stalled fake server,
+# an idle timeout overtaken). Serial they take about a minute.
+SWIFT_TEST := $(SWIFT) test --no-parallel
+
 test:
 	@scripts/setup.sh test
 	$(SWIFT) build $(RELEASE)
-	$(SWIFT) test
+	$(SWIFT_TEST)
 	SWIFT=$(SWIFT) scripts/build-deb.sh > .build/deb-path
 	EDGELIVE_BIN=$(RELEASE_BIN) EDGELIVE_DEB=$$(tail -n1 .build/deb-path) .venv/bin/pytest -q Tests/e2e
 
@@ -37,7 +42,7 @@ deb:
 	SWIFT=$(SWIFT) scripts/build-deb.sh
 
 unit:
-	$(SWIFT) test
+	$(SWIFT_TEST)
 
 e2e:
 	@scripts/setup.sh test

@@ -98,7 +98,7 @@ func withFakeARM<T>(_ fake: FakeARMServer, json: Bool = false, wait: Bool = true
     do {
         let port = try await server.start()
         let configuration = ClientConfiguration(apiURL: "http://127.0.0.1:\(port)/", token: token, defaultPollInterval: .zero,
-                                                operationTimeout: .seconds(20), requestTimeout: .seconds(5))
+                                                operationTimeout: .seconds(60), requestTimeout: .seconds(60))
         result = try await body(EdgeLiveClient(arm: ARMClient(loop: loop, configuration: configuration), json: json, wait: wait))
     } catch {
         await server.stop()
