@@ -79,15 +79,15 @@ public enum Appliance {
             try await runner.start(StateService(services: services, legacy: legacy.map {
                 LegacyDefaultEvent(name: $0.name, accessToken: $0.accessToken, previewLocator: $0.previewLocator)
             }, databasePath: databasePath))
-            try await runner.start(OriginService(server: origin, fragmentedMP4Ingest: smoothIngest, host: configuration.listenHost,
-                                                 port: configuration.httpPort, inherited: inherited["http"]))
-            try await runner.start(RTMPService(server: rtmp, host: configuration.listenHost, port: configuration.rtmpPort,
-                                               inherited: inherited["rtmp"]))
+            try await runner.start(ListenerService.origin(origin, fragmentedMP4Ingest: smoothIngest, host: configuration.listenHost,
+                                                          port: configuration.httpPort, inherited: inherited["http"]))
+            try await runner.start(ListenerService.rtmp(rtmp, host: configuration.listenHost, port: configuration.rtmpPort,
+                                                        inherited: inherited["rtmp"]))
             httpPort = await origin.port ?? httpPort
             rtmpPort = await rtmp.port ?? rtmpPort
             await services.setListeningPorts(http: httpPort, rtmp: rtmpPort)
-            try await runner.start(ControlAPIService(server: api, host: configuration.listenHost, port: configuration.apiPort,
-                                                     inherited: inherited["api"]))
+            try await runner.start(ListenerService.api(api, host: configuration.listenHost, port: configuration.apiPort,
+                                                       inherited: inherited["api"]))
         } catch {
             try? loop.shutdown()
             throw error

@@ -66,70 +66,50 @@ struct StateService: ApplianceService {
     func stop() async { await services.shutdown() }
 }
 
-/// The origin's HTTP port, which also takes fragmented MP4 ingest (Smooth, DASH-IF CMAF): on stop, the ingest
-/// POSTs end first (their channels close the sessions), then the server drains its responses.
-struct OriginService: ApplianceService {
-    let server: HTTPServer
-    let fragmentedMP4Ingest: FragmentedMP4IngestServer
+/// A listening socket and what serves it: the origin's HTTP port (with fMP4 ingest in front), RTMP ingest, the control
+/// API. A port that cannot be bound is reported with the address, the reason and the flag that changes it.
+struct ListenerService: ApplianceService {
+    let name: String
+    /// What listens, for the message: "the origin (HTTP)", "RTMP ingest", "the control API".
+    let role: String
+    /// The flag that moves it: `--http-port`, `--rtmp-port`, `--api-port`.
+    let flag: String
     let host: String
     let port: Int
-    let inherited: Int32?
-    var name: String { "origin" }
+    let listen: @Sendable () async throws -> Void
+    let close: @Sendable () async -> Void
 
     func start() async throws(ApplianceError) {
         do {
-            _ = try await Appliance.start(server, inherited: inherited)
+            try await listen()
         } catch {
-            throw ApplianceError("cannot listen on \(host):\(port) for the origin (HTTP): \(error); stop the other process or choose another port with --http-port")
+            throw ApplianceError("cannot listen on \(host):\(port) for \(role): \(error); stop the other process or choose another port with \(flag)")
         }
     }
 
-    func stop() async {
-        await fragmentedMP4Ingest.stop()
-        await server.stop()
-    }
-}
+    func stop() async { await close() }
 
-/// The RTMP ingest listener and its sessions.
-struct RTMPService: ApplianceService {
-    let server: RTMPIngestServer
-    let host: String
-    let port: Int
-    let inherited: Int32?
-    var name: String { "rtmp" }
-
-    func start() async throws(ApplianceError) {
-        do {
-            if let inherited {
-                _ = try await server.start(inheritedDescriptor: inherited)
-            } else {
-                _ = try await server.start(host: host, port: port)
-            }
-        } catch {
-            throw ApplianceError("cannot listen on \(host):\(port) for RTMP ingest: \(error); stop the other process or choose another port with --rtmp-port")
-        }
+    /// The origin's port, which also takes fragmented MP4 ingest (Smooth, DASH-IF CMAF): on stop the ingest POSTs end
+    /// first (their channels close the sessions), then the server drains its responses.
+    static func origin(_ server: HTTPServer, fragmentedMP4Ingest: FragmentedMP4IngestServer, host: String, port: Int,
+                       inherited: Int32?) -> ListenerService {
+        ListenerService(name: "origin", role: "the origin (HTTP)", flag: "--http-port", host: host, port: port,
+                        listen: { _ = try await Appliance.start(server, inherited: inherited) },
+                        close: { await fragmentedMP4Ingest.stop(); await server.stop() })
     }
 
-    func stop() async { await server.stop() }
-}
-
-/// The control API's listener.
-struct ControlAPIService: ApplianceService {
-    let server: HTTPServer
-    let host: String
-    let port: Int
-    let inherited: Int32?
-    var name: String { "api" }
-
-    func start() async throws(ApplianceError) {
-        do {
-            _ = try await Appliance.start(server, inherited: inherited)
-        } catch {
-            throw ApplianceError("cannot listen on \(host):\(port) for the control API: \(error); stop the other process or choose another port with --api-port")
-        }
+    /// The RTMP listener; its stop ends every RTMP session.
+    static func rtmp(_ server: RTMPIngestServer, host: String, port: Int, inherited: Int32?) -> ListenerService {
+        ListenerService(name: "rtmp", role: "RTMP ingest", flag: "--rtmp-port", host: host, port: port, listen: {
+            if let inherited { _ = try await server.start(inheritedDescriptor: inherited) } else { _ = try await server.start(host: host, port: port) }
+        }, close: { await server.stop() })
     }
 
-    func stop() async { await server.stop() }
+    /// The control API's listener.
+    static func api(_ server: HTTPServer, host: String, port: Int, inherited: Int32?) -> ListenerService {
+        ListenerService(name: "api", role: "the control API", flag: "--api-port", host: host, port: port,
+                        listen: { _ = try await Appliance.start(server, inherited: inherited) }, close: { await server.stop() })
+    }
 }
 
 /// systemd's side, started last: `READY=1` (every listener bound, the state loaded), the watchdog pings from the
