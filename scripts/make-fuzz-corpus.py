@@ -1,0 +1,263 @@
+#!/usr/bin/env python3
+"""Makes the fuzz seed corpora in Tests/Fuzz/corpus/<target>/ from real tools (issue 17).
+
+    scripts/make-fuzz-corpus.py [OUTPUT_DIR]      (default Tests/Fuzz/corpus)
+
+- rtmp_session: the first bytes an ffmpeg and a GStreamer (rtmp2sink) RTMP push send, recorded by a minimal RTMP
+  server here that answers the handshake, connect, createStream and publish so the encoder goes on to media.
+- flv_tags: audio and video tag bodies of an `ffmpeg -f flv` file (H.264, AAC), plus an enhanced RTMP HEVC sequence
+  start and coded frame made from an `ffmpeg -c:v libx265` MP4's hvcC and first sample; first byte 0 video, 1 audio.
+- amf0: the onMetaData script tag of that FLV file and the AMF0 commands of the recorded pushes.
+- fmp4_ingest: `ffmpeg -f ismv` (Smooth, with the live server manifest box) and CMAF (`-movflags cmaf`) streams.
+- dash_mpd: the MPD of an `ffmpeg -f dash` run (dynamic, while live; static, at the end).
+- origin_url, odata_filter: URLs and filters used by the unit tests.
+
+Seeds are cut to at most 64 KiB. Needs ffmpeg (libx264, libx265, aac) and gst-launch-1.0 (rtmp2sink).
+"""
+import os
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+
+MAX_SEED = 64 * 1024
+OUT = sys.argv[1] if len(sys.argv) > 1 else "Tests/Fuzz/corpus"
+
+
+def write(target, name, data):
+    os.makedirs(os.path.join(OUT, target), exist_ok=True)
+    with open(os.path.join(OUT, target, name), "wb") as f:
+        f.write(data[:MAX_SEED])
+
+
+def ffmpeg(*args):
+    subprocess.run(["ffmpeg", "-hide_banner", "-loglevel", "error", "-y", *args], check=True)
+
+
+LAVFI = ["-f", "lavfi", "-i", "testsrc=size=96x64:rate=10", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000"]
+X264 = ["-c:v", "libx264", "-preset", "ultrafast", "-g", "10", "-b:v", "40k", "-pix_fmt", "yuv420p"]
+AAC = ["-c:a", "aac", "-b:a", "32k"]
+
+# MARK: - AMF0 (only what the fake server sends)
+
+
+def amf0(value):
+    if isinstance(value, bool):
+        return b"\x01" + bytes([value])
+    if isinstance(value, (int, float)):
+        return b"\x00" + struct.pack(">d", value)
+    if isinstance(value, str):
+        raw = value.encode()
+        return b"\x02" + struct.pack(">H", len(raw)) + raw
+    if value is None:
+        return b"\x05"
+    if isinstance(value, dict):
+        body = b"".join(struct.pack(">H", len(k)) + k.encode() + amf0(v) for k, v in value.items())
+        return b"\x03" + body + b"\x00\x00\x09"
+    raise TypeError(value)
+
+
+def message(csid, type_id, stream_id, payload):
+    """One RTMP message in type-0 chunks of 128 bytes."""
+    head = bytes([csid]) + struct.pack(">I", 0)[1:] + struct.pack(">I", len(payload))[1:] + bytes([type_id]) \
+        + struct.pack("<I", stream_id)
+    chunks = [payload[i:i + 128] for i in range(0, len(payload), 128)] or [b""]
+    return head + chunks[0] + b"".join(bytes([0xC0 | csid]) + c for c in chunks[1:])
+
+
+def command(stream_id, *values):
+    return message(3, 20, stream_id, b"".join(amf0(v) for v in values))
+
+
+# MARK: - A recording RTMP server
+
+
+def record_push(name, start_push, limit=60 * 1024):
+    """Accepts one RTMP push, answers it far enough for media to flow, returns the first `limit` bytes received."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(1)
+    port = server.getsockname()[1]
+    received = bytearray()
+
+    def serve():
+        conn, _ = server.accept()
+        conn.settimeout(10)
+        try:
+            while len(received) < 1537:
+                received.extend(conn.recv(65536))
+            conn.sendall(b"\x03" + bytes(1536) + bytes(received[1:1537]))
+            answered = set()
+            while len(received) < limit:
+                data = conn.recv(65536)
+                if not data:
+                    break
+                received.extend(data)
+                # Answer each command once, with its own transaction id, as soon as it is seen.
+                for name in ("connect", "createStream", "publish"):
+                    marker = b"\x02" + struct.pack(">H", len(name)) + name.encode() + b"\x00"
+                    at = received.find(marker, 3073)
+                    if name in answered or at < 0 or at + len(marker) + 8 > len(received):
+                        continue
+                    answered.add(name)
+                    txn = struct.unpack(">d", received[at + len(marker):at + len(marker) + 8])[0]
+                    if name == "connect":
+                        conn.sendall(
+                            message(2, 5, 0, struct.pack(">I", 2_500_000))
+                            + message(2, 6, 0, struct.pack(">IB", 2_500_000, 2))
+                            + command(0, "_result", txn, {"fmsVer": "FMS/3,0,1,123", "capabilities": 31},
+                                      {"level": "status", "code": "NetConnection.Connect.Success",
+                                       "description": "Connection succeeded.", "objectEncoding": 0}))
+                    elif name == "createStream":
+                        conn.sendall(command(0, "_result", txn, None, 1))
+                    else:
+                        conn.sendall(command(1, "onStatus", 0, None, {"level": "status",
+                                                                      "code": "NetStream.Publish.Start",
+                                                                      "description": "publishing"}))
+        except OSError:
+            pass
+        finally:
+            conn.close()
+
+    thread = threading.Thread(target=serve)
+    thread.start()
+    process = start_push(f"rtmp://127.0.0.1:{port}/live/token123")
+    thread.join(30)
+    process.kill()
+    process.wait()
+    server.close()
+    write("rtmp_session", name, bytes(received))
+    return bytes(received)
+
+
+def ffmpeg_push(url):
+    return subprocess.Popen(["ffmpeg", "-hide_banner", "-loglevel", "quiet", "-re", *LAVFI, "-t", "5", *X264, *AAC,
+                             "-f", "flv", url + "/stream"], stdin=subprocess.DEVNULL)
+
+
+def gstreamer_push(url):
+    pipeline = (f"videotestsrc is-live=true ! video/x-raw,width=96,height=64,framerate=10/1 ! "
+                f"x264enc tune=zerolatency key-int-max=10 bitrate=40 ! h264parse ! flvmux name=mux streamable=true "
+                f"! rtmp2sink location={url}/gst "
+                f"audiotestsrc is-live=true ! audioconvert ! avenc_aac ! aacparse ! mux.")
+    return subprocess.Popen(["gst-launch-1.0", "-q", *pipeline.split()], stdin=subprocess.DEVNULL,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+# MARK: - FLV and MP4 boxes
+
+
+def flv_tags(data):
+    """(type, body) of each tag of an FLV file."""
+    offset = struct.unpack(">I", data[5:9])[0] + 4
+    while offset + 11 <= len(data):
+        kind = data[offset] & 0x1F
+        size = int.from_bytes(data[offset + 1:offset + 4], "big")
+        yield kind, data[offset + 11:offset + 11 + size]
+        offset += 11 + size + 4
+
+
+def find_box(data, name):
+    """Payload of the first box named `name` (found by its type; good enough for ffmpeg's small files)."""
+    at = data.find(name.encode())
+    if at < 4:
+        return None
+    size = struct.unpack(">I", data[at - 4:at])[0]
+    return data[at + 4:at - 4 + size]
+
+
+def main():
+    with tempfile.TemporaryDirectory() as tmp:
+        # RTMP pushes.
+        pushes = [record_push("ffmpeg-push.bin", ffmpeg_push), record_push("gstreamer-push.bin", gstreamer_push)]
+        # A push whose first 3 KiB only: the handshake and commands, so mutations concentrate there.
+        write("rtmp_session", "ffmpeg-handshake-connect.bin", pushes[0][:4096])
+
+        # FLV tags.
+        flv = os.path.join(tmp, "a.flv")
+        ffmpeg(*LAVFI, "-t", "2", *X264, *AAC, "-f", "flv", flv)
+        data = open(flv, "rb").read()
+        seen = {}
+        for kind, body in flv_tags(data):
+            if kind == 18:
+                write("amf0", "onmetadata.bin", body)
+                continue
+            key = (kind, body[1] if len(body) > 1 else None, body[0] >> 4)
+            if key in seen:
+                continue
+            seen[key] = True
+            prefix = b"\x00" if kind == 9 else b"\x01"
+            write("flv_tags", f"{'video' if kind == 9 else 'audio'}-{len(seen)}.bin", prefix + body)
+        # Enhanced RTMP HEVC: SequenceStart (hvcC) and CodedFrames (composition time + first sample).
+        hevc = os.path.join(tmp, "hevc.mp4")
+        ffmpeg("-f", "lavfi", "-i", "testsrc=size=96x64:rate=10", "-t", "1", "-c:v", "libx265", "-preset",
+               "ultrafast", "-x265-params", "log-level=none", "-tag:v", "hvc1", hevc)
+        mp4 = open(hevc, "rb").read()
+        hvcc = find_box(mp4, "hvcC")
+        if hvcc:
+            write("flv_tags", "enhanced-hevc-start.bin", b"\x00" + b"\x90hvc1" + hvcc)
+            mdat = find_box(mp4, "mdat") or b""
+            write("flv_tags", "enhanced-hevc-frame.bin", b"\x00" + b"\x91hvc1" + b"\x00\x00\x00" + mdat[:4000])
+            write("flv_tags", "enhanced-hevc-framesx.bin", b"\x00" + b"\x93hvc1" + mdat[:4000])
+
+        # AMF0 commands from the pushes: the connect command, right after the handshake.
+        for i, push in enumerate(pushes):
+            body = push[3073:]
+            if len(body) > 12:
+                length = int.from_bytes(body[4:7], "big")
+                payload = body[12:12 + min(length, 128)]
+                write("amf0", f"connect-{i}.bin", payload)
+
+        # fMP4 ingest: Smooth (ismv, live server manifest box) and CMAF.
+        ismv = os.path.join(tmp, "a.ismv")
+        ffmpeg(*LAVFI, "-t", "2", *X264, *AAC, "-f", "ismv", "-movflags", "isml+frag_keyframe", ismv)
+        write("fmp4_ingest", "ffmpeg-ismv.bin", open(ismv, "rb").read())
+        cmaf = os.path.join(tmp, "a.mp4")
+        ffmpeg(*LAVFI, "-t", "2", *X264, *AAC, "-f", "mp4", "-movflags", "cmaf+frag_keyframe+empty_moov+default_base_moof",
+               cmaf)
+        write("fmp4_ingest", "ffmpeg-cmaf.bin", open(cmaf, "rb").read())
+        video_only = os.path.join(tmp, "v.mp4")
+        ffmpeg("-f", "lavfi", "-i", "testsrc=size=96x64:rate=10", "-t", "1", "-c:v", "libx265", "-preset", "ultrafast",
+               "-x265-params", "log-level=none", "-tag:v", "hvc1", "-g", "5", "-f", "mp4", "-movflags",
+               "cmaf+frag_keyframe+empty_moov+default_base_moof", video_only)
+        write("fmp4_ingest", "ffmpeg-cmaf-hevc.bin", open(video_only, "rb").read())
+
+        # DASH MPD: live (dynamic) while ffmpeg writes it, and the static one it leaves.
+        dash = os.path.join(tmp, "dash")
+        os.makedirs(dash)
+        ffmpeg(*LAVFI, "-t", "3", *X264, *AAC, "-f", "dash", "-seg_duration", "1", "-streaming", "1", "-ldash", "1",
+               "-use_template", "1", "-use_timeline", "1", os.path.join(dash, "live.mpd"))
+        write("dash_mpd", "ffmpeg-static.mpd", open(os.path.join(dash, "live.mpd"), "rb").read())
+        ffmpeg(*LAVFI, "-t", "3", *X264, *AAC, "-f", "dash", "-seg_duration", "1", "-window_size", "2",
+               "-remove_at_exit", "0", "-use_template", "1", "-use_timeline", "0", os.path.join(dash, "win.mpd"))
+        write("dash_mpd", "ffmpeg-window.mpd", open(os.path.join(dash, "win.mpd"), "rb").read())
+
+    # Origin URLs and OData filters: what the unit tests ask.
+    urls = [
+        "/6f32/show.ism/manifest", "/6f32/show.ism/manifest(format=m3u8-aapl)",
+        "/6f32/show.ism/manifest(format=mpd-time-csf)", "/L/a%20b.ism/manifest(format=m3u8-aapl,encryption=cbc)",
+        "/id/m.ism/manifest(format=m3u8-cmaf,encryption=cbcs-aapl)", "/id/m.ism/manifest(format=mpd-time-cmaf)",
+        "/loc/live.ism/QualityLevels(128000)/Fragments(video=17000000000,format=m3u8-cmaf)",
+        "/loc/live.ism/QualityLevels(128000)/Manifest(video,format=m3u8-aapl)",
+        "/loc/live.ism/QualityLevels(96000)/Fragments(audio_und=i,format=mpd-time-cmaf)",
+        "/loc/live.ism/QualityLevels(800000)/KeyFrames(video=170000000)",
+        "/loc/news.ism/QualityLevels(1)/Fragments(video=5,format=m3u8-cmaf,part=0).m4s",
+        "/loc/name.ism/manifest(format=m3u8-cmaf,filter=f1)?a=1&b=x%20y+z&flag",
+        "/loc/live.ism/QualityLevels(800000)/Fragments(video=1,format=m3u8-aapl).ts",
+    ]
+    for i, url in enumerate(urls):
+        write("origin_url", f"url-{i}.txt", url.encode())
+    filters = [
+        "name eq 'event1'", "properties/created gt 2024-01-01T00:00:00Z",
+        "properties/resourceState eq 'Running' and name ne 'x'",
+        "name eq 'a' or (properties/lastModified lt 2025-05-01T10:00:00.5Z and not name eq 'b')",
+        "properties/alternateId eq null",
+    ]
+    for i, text in enumerate(filters):
+        write("odata_filter", f"filter-{i}.txt", text.encode())
+
+
+if __name__ == "__main__":
+    main()
