@@ -41,7 +41,7 @@ declare -A MODULE_DEPS=(
     [Ingest]="" [EncodeModel]="Media"
 )
 # Target → the modules it links, dependencies first. Priority order (issue 17).
-TARGETS=(rtmp_session amf0 flv_tags fmp4_ingest dash_mpd origin_url odata_filter arm_json worker_protocol)
+TARGETS=(rtmp_session amf0 flv_tags fmp4_ingest dash_mpd origin_url odata_filter)
 declare -A TARGET_MODULES=(
     [rtmp_session]="Media RTMP"
     [amf0]="Media RTMP"
