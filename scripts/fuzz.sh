@@ -33,15 +33,15 @@ declare -A MODULE_SOURCES=(
     [AMSModels]="Sources/AMSModels/*.swift"
     # Only the DASH ingest manifest of Ingest: the rest of the module is servers on libuv.
     [Ingest]="Sources/Ingest/DASHIngestManifest.swift"
-    # Only the worker pipe protocol of EncodeModel: the rest needs Yams.
-    [EncodeModel]="Sources/EncodeModel/WorkerProtocol.swift"
+    # Only the worker pipe protocol of EncodeModel and the job types it carries: the rest reads YAML with Yams.
+    [EncodeModel]="Sources/EncodeModel/WorkerProtocol.swift Sources/EncodeModel/EncodeJob.swift"
 )
 declare -A MODULE_DEPS=(
     [Media]="" [RTMP]="Media" [ISOBMFF]="Media" [Packaging]="Media ISOBMFF" [AMSModels]=""
     [Ingest]="" [EncodeModel]="Media"
 )
 # Target → the modules it links, dependencies first. Priority order (issue 17).
-TARGETS=(rtmp_session amf0 flv_tags fmp4_ingest dash_mpd origin_url odata_filter)
+TARGETS=(rtmp_session amf0 flv_tags fmp4_ingest dash_mpd origin_url odata_filter arm_json worker_protocol)
 declare -A TARGET_MODULES=(
     [rtmp_session]="Media RTMP"
     [amf0]="Media RTMP"

@@ -11,6 +11,9 @@
 - fmp4_ingest: `ffmpeg -f ismv` (Smooth, with the live server manifest box) and CMAF (`-movflags cmaf`) streams.
 - dash_mpd: the MPD of an `ffmpeg -f dash` run (dynamic, while live; static, at the end).
 - origin_url, odata_filter: URLs and filters used by the unit tests.
+- arm_json: the swagger examples' request and response bodies beside the checkout (../shared/spec), and small bodies
+  of the other resource types; first byte the type (see Tests/Fuzz/arm_json.swift).
+- worker_protocol: frames of each message type, the codec record taken from the FLV file's sequence header.
 
 Seeds are cut to at most 64 KiB. Needs ffmpeg (libx264, libx265, aac) and gst-launch-1.0 (rtmp2sink).
 """
@@ -169,6 +172,7 @@ def find_box(data, name):
 
 
 def main():
+    data = b""
     with tempfile.TemporaryDirectory() as tmp:
         # RTMP pushes.
         pushes = [record_push("ffmpeg-push.bin", ffmpeg_push), record_push("gstreamer-push.bin", gstreamer_push)]
@@ -257,6 +261,63 @@ def main():
     ]
     for i, text in enumerate(filters):
         write("odata_filter", f"filter-{i}.txt", text.encode())
+
+    # ARM JSON bodies: first byte picks the type in Tests/Fuzz/arm_json.swift.
+    import glob
+    import json
+    examples = glob.glob(os.path.join(os.path.dirname(os.path.abspath(__file__)), "../../shared/spec/ams-swagger/**/"
+                                      "examples/*.json"), recursive=True)
+    for path in examples:
+        name = os.path.basename(path)
+        example = json.load(open(path))
+        body = example.get("parameters", {}).get("parameters")
+        responses = [r.get("body") for r in example.get("responses", {}).values() if isinstance(r, dict)]
+        selector = {"liveevent-create.json": 0, "liveoutput-create.json": 1, "liveevent-stop.json": 7,
+                    "streaming-locators-list-paths-streaming-and-download.json": 9,
+                    "async-operation-result.json": 10, "liveevent-list-by-name.json": 8}.get(name)
+        if selector is None:
+            continue
+        for i, value in enumerate([body] + responses):
+            if value:
+                write("arm_json", f"{name[:-5]}-{i}.json", bytes([selector]) + json.dumps(value).encode())
+    small = {
+        2: {"properties": {"description": "archive", "alternateId": "a1", "container": "asset-1"}},
+        3: {"properties": {"assetName": "archive", "streamingPolicyName": "Predefined_ClearStreamingOnly",
+                           "startTime": "2024-01-01T00:00:00Z", "endTime": "2024-01-02T00:00:00.1234567Z",
+                           "filters": ["f1"]}},
+        4: {"properties": {"noEncryption": {"enabledProtocols": {"download": False, "dash": True, "hls": True,
+                                                                  "smoothStreaming": True}}}},
+        5: {"location": "local", "properties": {"description": "default", "scaleUnits": 0,
+                                                 "accessControl": {"ip": {"allow": [{"name": "all",
+                                                                                     "address": "0.0.0.0",
+                                                                                     "subnetPrefixLength": 0}]}}}},
+        6: {"properties": {"presentationTimeRange": {"startTimestamp": 0, "endTimestamp": 170000000,
+                                                     "presentationWindowDuration": 1200000000, "timescale": 10000000},
+                           "firstQuality": {"bitrate": 128000},
+                           "tracks": [{"trackSelections": [{"property": "Type", "operation": "Equal",
+                                                            "value": "Video"}]}]}},
+        11: {"error": {"code": "BadRequest", "message": "The property 'x' is not valid.", "target": "x"}},
+    }
+    for selector, body in small.items():
+        write("arm_json", f"type-{selector}.json", bytes([selector]) + json.dumps(body).encode())
+
+    # Worker protocol frames.
+    def frame(kind, payload):
+        return struct.pack(">IB", len(payload) + 1, kind) + payload
+    record = b""
+    for kind, body in flv_tags(data):
+        if kind == 9 and len(body) > 5 and body[1] == 0:
+            record = body[5:]
+            break
+    sample = struct.pack(">HBIqi", 0, 1, 90000, 900000, 3000) + b"\x00\x00\x00\x05\x65\x88\x84\x00\x10"
+    heartbeat = json.dumps({"framesIn": 100, "framesOut": 99, "framesDropped": 1, "backend": "libx264",
+                            "framesPerSecond": 29.97}).encode()
+    ladder = json.dumps([{"width": 1280, "height": 720, "bitrate": 3000000}]).encode()
+    write("worker_protocol", "daemon-to-worker.bin", frame(2, b"\x00" + record) + frame(3, sample) + frame(4, b""))
+    write("worker_protocol", "worker-to-daemon.bin",
+          frame(12, heartbeat) + frame(11, sample) + frame(16, ladder)
+          + frame(13, json.dumps({"level": "warning", "message": "slow"}).encode()) + frame(14, b"")
+          + frame(15, b"VAAPI device lost: check /dev/dri"))
 
 
 if __name__ == "__main__":
