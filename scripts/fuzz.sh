@@ -33,15 +33,17 @@ declare -A MODULE_SOURCES=(
     [AMSModels]="Sources/AMSModels/*.swift"
     # Only the DASH ingest manifest of Ingest: the rest of the module is servers on libuv.
     [Ingest]="Sources/Ingest/DASHIngestManifest.swift"
+    # Only the archive's track index of Live (what recovery builds from the disk): the rest runs on libuv.
+    [Live]="Sources/Live/ArchiveTrackIndex.swift"
     # Only the worker pipe protocol of EncodeModel and the job types it carries: the rest reads YAML with Yams.
     [EncodeModel]="Sources/EncodeModel/WorkerProtocol.swift Sources/EncodeModel/EncodeJob.swift"
 )
 declare -A MODULE_DEPS=(
     [Media]="" [RTMP]="Media" [ISOBMFF]="Media" [Packaging]="Media ISOBMFF" [AMSModels]=""
-    [Ingest]="" [EncodeModel]="Media"
+    [Ingest]="" [EncodeModel]="Media" [Live]="Media"
 )
 # Target → the modules it links, dependencies first. Priority order (issue 17).
-TARGETS=(rtmp_session amf0 flv_tags fmp4_ingest dash_mpd origin_url odata_filter arm_json worker_protocol)
+TARGETS=(rtmp_session amf0 flv_tags fmp4_ingest dash_mpd origin_url odata_filter arm_json archive_index worker_protocol)
 declare -A TARGET_MODULES=(
     [rtmp_session]="Media RTMP"
     [amf0]="Media RTMP"
@@ -51,6 +53,7 @@ declare -A TARGET_MODULES=(
     [origin_url]="Media ISOBMFF Packaging"
     [odata_filter]="AMSModels"
     [arm_json]="AMSModels"
+    [archive_index]="Media Live"
     [worker_protocol]="Media EncodeModel"
 )
 
@@ -106,7 +109,8 @@ run_target() {  # run_target TARGET SECONDS → one table row on stdout; returns
     before=$(find "$artifacts" -type f | wc -l)
     local status=0
     # detect_leaks=0: the Swift runtime's metadata caches look like leaks to LeakSanitizer.
-    ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0:abort_on_error=0} \
+    # SWIFT_BACKTRACE: the Swift runtime's crash handler reads memory that ASan then reports instead of the trap.
+    SWIFT_BACKTRACE=enable=no ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0:abort_on_error=0} \
         "$OUT/bin/$target" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
         -detect_leaks=0 -artifact_prefix="$artifacts/" "$corpus" ${seeds:+"$seeds"} >"$log" 2>&1 || status=$?
     local executions rate size crashes
@@ -153,7 +157,7 @@ case $command in
     repro)
         target=${1:?usage: scripts/fuzz.sh repro TARGET FILE}; file=${2:?usage: scripts/fuzz.sh repro TARGET FILE}
         build_target "$target"
-        ASAN_OPTIONS=detect_leaks=0 "$OUT/bin/$target" "$file" ;;
+        SWIFT_BACKTRACE=enable=no ASAN_OPTIONS=detect_leaks=0 "$OUT/bin/$target" "$file" ;;
     *)
         sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//' >&2
         exit 2 ;;

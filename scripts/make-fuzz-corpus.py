@@ -13,6 +13,8 @@
 - origin_url, odata_filter: URLs and filters used by the unit tests.
 - arm_json: the swagger examples' request and response bodies beside the checkout (../shared/spec), and small bodies
   of the other resource types; first byte the type (see Tests/Fuzz/arm_json.swift).
+- archive_index: an archive track's recovery input as the target reads it: the track JSON line, then file names as
+  the archive writes them (10 s fragments from 2024-01-01, a discontinuity, a temporary file, a stranger).
 - worker_protocol: frames of each message type, the codec record taken from the FLV file's sequence header.
 
 Seeds are cut to at most 64 KiB. Needs ffmpeg (libx264, libx265, aac) and gst-launch-1.0 (rtmp2sink).
@@ -300,6 +302,14 @@ def main():
     }
     for selector, body in small.items():
         write("arm_json", f"type-{selector}.json", bytes([selector]) + json.dumps(body).encode())
+
+    # Archive recovery: track JSON line (empty object: the target's default track), then a directory listing.
+    start = 1_704_067_200 * 10_000_000
+    names = [f"{n}_{start + n * 20_000_000}_20000000_{4000 + n}_{1 if n >= 3 else 0}_{1 if n == 3 else 0}.m4s"
+             for n in range(6)]
+    write("archive_index", "listing.txt", ("{}\n" + "\n".join(names + ["6_0_1_1_0_0.m4s.tmp", "track.json",
+                                                                     "init.mp4"])).encode())
+    write("archive_index", "evicted.txt", ("{}\n" + "\n".join(names[4:])).encode())
 
     # Worker protocol frames.
     def frame(kind, payload):
