@@ -22,7 +22,8 @@ cd "$(dirname "$0")/.."
 
 SWIFTC=${SWIFTC:-$(command -v swiftc || echo /opt/swift/usr/bin/swiftc)}
 OUT=.build/fuzz
-FLAGS=(-O -wmo -parse-as-library -sanitize=fuzzer,address -g -swift-version 6 -use-ld=lld)
+# -I Sources/CHTTPParser: the http-parser module map (HTTP's message parser), which also links libhttp_parser.
+FLAGS=(-O -wmo -parse-as-library -sanitize=fuzzer,address -g -swift-version 6 -use-ld=lld -I Sources/CHTTPParser)
 
 # Module → its sources (globs relative to the checkout) and the modules it imports (built first).
 declare -A MODULE_SOURCES=(
@@ -35,15 +36,18 @@ declare -A MODULE_SOURCES=(
     [Ingest]="Sources/Ingest/DASHIngestManifest.swift"
     # Only the archive's track index of Live (what recovery builds from the disk): the rest runs on libuv.
     [Live]="Sources/Live/ArchiveTrackIndex.swift"
+    # Only HTTP's message parser (over the system http-parser, linked by the CHTTPParser module map) and the value
+    # types it fills: the server and client run on libuv.
+    [HTTP]="Sources/HTTP/HTTPMessageParser.swift Sources/HTTP/HTTPHeaders.swift Sources/HTTP/HTTPRequest.swift"
     # Only the worker pipe protocol of EncodeModel and the job types it carries: the rest reads YAML with Yams.
     [EncodeModel]="Sources/EncodeModel/WorkerProtocol.swift Sources/EncodeModel/EncodeJob.swift"
 )
 declare -A MODULE_DEPS=(
     [Media]="" [RTMP]="Media" [ISOBMFF]="Media" [Packaging]="Media ISOBMFF" [AMSModels]=""
-    [Ingest]="" [EncodeModel]="Media" [Live]="Media"
+    [Ingest]="" [EncodeModel]="Media" [Live]="Media" [HTTP]=""
 )
 # Target → the modules it links, dependencies first. Priority order (issue 17).
-TARGETS=(rtmp_session amf0 flv_tags fmp4_ingest dash_mpd origin_url odata_filter arm_json archive_index worker_protocol)
+TARGETS=(rtmp_session amf0 flv_tags fmp4_ingest dash_mpd origin_url odata_filter arm_json archive_index worker_protocol http_head)
 declare -A TARGET_MODULES=(
     [rtmp_session]="Media RTMP"
     [amf0]="Media RTMP"
@@ -55,6 +59,7 @@ declare -A TARGET_MODULES=(
     [arm_json]="AMSModels"
     [archive_index]="Media Live"
     [worker_protocol]="Media EncodeModel"
+    [http_head]="HTTP"
 )
 
 newer_than() {  # newer_than OUTPUT INPUT… — true when OUTPUT is missing or older than an input

@@ -15,6 +15,8 @@
   of the other resource types; first byte the type (see Tests/Fuzz/arm_json.swift).
 - archive_index: an archive track's recovery input as the target reads it: the track JSON line, then file names as
   the archive writes them (10 s fragments from 2024-01-01, a discontinuity, a temporary file, a stranger).
+- http_head: what curl (a GET with a range, a PUT with a JSON body) and an ffmpeg Smooth push (a chunked POST)
+  send to an HTTP server, recorded.
 - worker_protocol: frames of each message type, the codec record taken from the FLV file's sequence header.
 
 Seeds are cut to at most 64 KiB. Needs ffmpeg (libx264, libx265, aac) and gst-launch-1.0 (rtmp2sink).
@@ -135,6 +137,32 @@ def record_push(name, start_push, limit=60 * 1024):
     server.close()
     write("rtmp_session", name, bytes(received))
     return bytes(received)
+
+
+def record_http(name, client, limit=8 * 1024):
+    """Records the first `limit` bytes an HTTP client sends; answers nothing until it has them (or 5 s passed)."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(1)
+    port = server.getsockname()[1]
+    process = subprocess.Popen(client(f"http://127.0.0.1:{port}"), stdin=subprocess.DEVNULL,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    conn, _ = server.accept()
+    conn.settimeout(5)
+    received = bytearray()
+    try:
+        while len(received) < limit:
+            data = conn.recv(65536)
+            if not data:
+                break
+            received.extend(data)
+    except OSError:
+        pass
+    conn.close()
+    server.close()
+    process.kill()
+    process.wait()
+    write("http_head", name, bytes(received[:limit]))
 
 
 def ffmpeg_push(url):
@@ -302,6 +330,18 @@ def main():
     }
     for selector, body in small.items():
         write("arm_json", f"type-{selector}.json", bytes([selector]) + json.dumps(body).encode())
+
+    # HTTP requests as real clients send them.
+    record_http("curl-get-range.txt", lambda url: ["curl", "-s", "-m", "3", "-r", "0-99", "-H", "Accept: */*",
+                                                   url + "/loc/live.ism/manifest(format=m3u8-cmaf)?a=1"])
+    record_http("curl-put-json.txt", lambda url: ["curl", "-s", "-m", "3", "-X", "PUT", "-H",
+                                                  "Content-Type: application/json", "-H", "Authorization: Bearer t",
+                                                  "--data", '{"location":"local","properties":{}}',
+                                                  url + "/subscriptions/s/resourceGroups/r/providers/Microsoft.Media/"
+                                                  "mediaservices/a/liveEvents/e1?api-version=2022-11-01"])
+    record_http("ffmpeg-smooth-post.txt", lambda url: [
+        "ffmpeg", "-hide_banner", "-loglevel", "quiet", "-re", *LAVFI, "-t", "3", *X264, *AAC, "-f", "ismv",
+        "-movflags", "isml+frag_keyframe", url + "/ingest/token.isml/Streams(stream0)"])
 
     # Archive recovery: track JSON line (empty object: the target's default track), then a directory listing.
     start = 1_704_067_200 * 10_000_000
