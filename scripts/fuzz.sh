@@ -34,20 +34,25 @@ declare -A MODULE_SOURCES=(
     [AMSModels]="Sources/AMSModels/*.swift"
     # Only the DASH ingest manifest of Ingest: the rest of the module is servers on libuv.
     [Ingest]="Sources/Ingest/DASHIngestManifest.swift"
-    # Only the archive's track index of Live (what recovery builds from the disk): the rest runs on libuv.
-    [Live]="Sources/Live/ArchiveTrackIndex.swift"
+    # Only Live's archive track index (what recovery builds from the disk) and the channel configuration (what the
+    # configuration file sets): the rest runs on libuv.
+    [Live]="Sources/Live/ArchiveTrackIndex.swift Sources/Live/ChannelConfiguration.swift"
     # Only HTTP's message parser (over the system http-parser, linked by the CHTTPParser module map) and the value
     # types it fills: the server and client run on libuv.
     [HTTP]="Sources/HTTP/HTTPMessageParser.swift Sources/HTTP/HTTPHeaders.swift Sources/HTTP/HTTPRequest.swift"
+    # Only the configuration file and the configuration it fills, from Appliance.
+    [ApplianceConfig]="Sources/Appliance/ConfigurationFile.swift Sources/Appliance/ApplianceConfiguration.swift"
     # Only the worker pipe protocol of EncodeModel and the job types it carries: the rest reads YAML with Yams.
     [EncodeModel]="Sources/EncodeModel/WorkerProtocol.swift Sources/EncodeModel/EncodeJob.swift"
 )
 declare -A MODULE_DEPS=(
     [Media]="" [RTMP]="Media" [ISOBMFF]="Media" [Packaging]="Media ISOBMFF" [AMSModels]=""
-    [Ingest]="" [EncodeModel]="Media" [Live]="Media" [HTTP]=""
+    [Ingest]="" [EncodeModel]="Media" [Live]="Media" [HTTP]="" [ApplianceConfig]="Media Live"
 )
+# Module key → module name, where they differ.
+declare -A MODULE_NAME=([ApplianceConfig]=Appliance)
 # Target → the modules it links, dependencies first. Priority order (issue 17).
-TARGETS=(rtmp_session amf0 flv_tags fmp4_ingest dash_mpd origin_url odata_filter arm_json archive_index worker_protocol http_head)
+TARGETS=(rtmp_session amf0 flv_tags fmp4_ingest dash_mpd origin_url odata_filter arm_json config_file archive_index worker_protocol http_head)
 declare -A TARGET_MODULES=(
     [rtmp_session]="Media RTMP"
     [amf0]="Media RTMP"
@@ -60,6 +65,7 @@ declare -A TARGET_MODULES=(
     [archive_index]="Media Live"
     [worker_protocol]="Media EncodeModel"
     [http_head]="HTTP"
+    [config_file]="Media Live ApplianceConfig"
 )
 
 newer_than() {  # newer_than OUTPUT INPUT… — true when OUTPUT is missing or older than an input
@@ -70,35 +76,51 @@ newer_than() {  # newer_than OUTPUT INPUT… — true when OUTPUT is missing or 
     return 1
 }
 
+closure() {  # closure KEY… — the keys and, first, everything they import, each once
+    local key dep
+    for key in "$@"; do
+        # shellcheck disable=SC2086
+        closure ${MODULE_DEPS[$key]}
+        [[ " $CLOSURE " == *" $key "* ]] || CLOSURE+=" $key"
+    done
+}
+
+# Each module key builds into its own directory (a key may build part of a module under the module's name).
 build_module() {
-    local module=$1 dep
-    for dep in ${MODULE_DEPS[$module]}; do build_module "$dep"; done
+    local key=$1 dep includes=() inputs=()
+    for dep in ${MODULE_DEPS[$key]}; do build_module "$dep"; done
+    CLOSURE=""
+    # shellcheck disable=SC2086
+    closure ${MODULE_DEPS[$key]}
+    for dep in $CLOSURE; do
+        includes+=(-I "$OUT/modules/$dep")
+        inputs+=("$OUT/modules/$dep/${MODULE_NAME[$dep]:-$dep}.swiftmodule")
+    done
     # shellcheck disable=SC2206
-    local sources=(${MODULE_SOURCES[$module]}) inputs=()
-    for dep in ${MODULE_DEPS[$module]}; do inputs+=("$OUT/modules/$dep.swiftmodule"); done
-    if newer_than "$OUT/modules/$module.o" "${sources[@]}" "${inputs[@]}" "$0"; then
-        echo "fuzz: compiling $module (${#sources[@]} files)" >&2
-        mkdir -p "$OUT/modules"
-        "$SWIFTC" "${FLAGS[@]}" -enable-testing -module-name "$module" -I "$OUT/modules" \
-            -emit-module -emit-module-path "$OUT/modules/$module.swiftmodule" \
-            -c -o "$OUT/modules/$module.o" "${sources[@]}"
+    local sources=(${MODULE_SOURCES[$key]}) name=${MODULE_NAME[$key]:-$key} dir=$OUT/modules/$key
+    if newer_than "$dir/$name.o" "${sources[@]}" "${inputs[@]}" "$0"; then
+        echo "fuzz: compiling $key (${#sources[@]} files)" >&2
+        mkdir -p "$dir"
+        "$SWIFTC" "${FLAGS[@]}" -enable-testing -module-name "$name" "${includes[@]}" \
+            -emit-module -emit-module-path "$dir/$name.swiftmodule" -c -o "$dir/$name.o" "${sources[@]}"
         # The compiler leaves an unchanged output file alone, mtime included: mark it rebuilt.
-        touch "$OUT/modules/$module.o" "$OUT/modules/$module.swiftmodule"
+        touch "$dir/$name.o" "$dir/$name.swiftmodule"
     fi
 }
 
 build_target() {
-    local target=$1 module objects=()
+    local target=$1 key objects=() includes=()
     [[ -n ${TARGET_MODULES[$target]+x} ]] || { echo "fuzz: no target '$target' (scripts/fuzz.sh list)" >&2; exit 2; }
-    for module in ${TARGET_MODULES[$target]}; do
-        build_module "$module"
-        objects+=("$OUT/modules/$module.o")
+    for key in ${TARGET_MODULES[$target]}; do
+        build_module "$key"
+        objects+=("$OUT/modules/$key/${MODULE_NAME[$key]:-$key}.o")
+        includes+=(-I "$OUT/modules/$key")
     done
     local entry=Tests/Fuzz/$target.swift
     if newer_than "$OUT/bin/$target" "$entry" "${objects[@]}"; then
         echo "fuzz: linking $target" >&2
         mkdir -p "$OUT/bin"
-        "$SWIFTC" "${FLAGS[@]}" -module-name "Fuzz_$target" -I "$OUT/modules" "$entry" "${objects[@]}" \
+        "$SWIFTC" "${FLAGS[@]}" -module-name "Fuzz_$target" "${includes[@]}" "$entry" "${objects[@]}" \
             -o "$OUT/bin/$target"
         touch "$OUT/bin/$target"
     fi

@@ -17,6 +17,7 @@
   the archive writes them (10 s fragments from 2024-01-01, a discontinuity, a temporary file, a stranger).
 - http_head: what curl (a GET with a range, a PUT with a JSON body) and an ffmpeg Smooth push (a chunked POST)
   send to an HTTP server, recorded.
+- config_file: the README's example configuration file, and a small one that sets every port.
 - worker_protocol: frames of each message type, the codec record taken from the FLV file's sequence header.
 
 Seeds are cut to at most 64 KiB. Needs ffmpeg (libx264, libx265, aac) and gst-launch-1.0 (rtmp2sink).
@@ -342,6 +343,13 @@ def main():
     record_http("ffmpeg-smooth-post.txt", lambda url: [
         "ffmpeg", "-hide_banner", "-loglevel", "quiet", "-re", *LAVFI, "-t", "3", *X264, *AAC, "-f", "ismv",
         "-movflags", "isml+frag_keyframe", url + "/ingest/token.isml/Streams(stream0)"])
+
+    # Configuration files: the README's example, as documented.
+    readme = open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "../README.md")).read()
+    example = readme.split("## Configuration file", 1)[1].split("```ini\n", 1)[1].split("```", 1)[0]
+    write("config_file", "readme-example.conf", example.encode())
+    write("config_file", "ports.conf", b"[server]\nhttp-port = 80\nrtmp-port=1935 ; rtmp\napi-port = '8090'\n"
+                                       b"window = 10\n[encoding]\nencode-policy = never\n")
 
     # Archive recovery: track JSON line (empty object: the target's default track), then a directory listing.
     start = 1_704_067_200 * 10_000_000
