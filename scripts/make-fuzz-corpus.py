@@ -82,7 +82,7 @@ def command(stream_id, *values):
 # MARK: - A recording RTMP server
 
 
-def record_push(name, start_push, limit=60 * 1024):
+def record_push(name, start_push, limit=24 * 1024):
     """Accepts one RTMP push, answers it far enough for media to flow, returns the first `limit` bytes received."""
     server = socket.socket()
     server.bind(("127.0.0.1", 0))
