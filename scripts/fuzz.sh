@@ -12,7 +12,12 @@
 # .build/fuzz/modules; a target is Tests/Fuzz/<target>.swift (its `LLVMFuzzerTestOneInput`, which `@testable import`s
 # the module, so internal parsers are reachable) linked with the objects of the modules it needs. The pure modules
 # (Media, RTMP, ISOBMFF, Packaging, AMSModels) have no C dependency; for the others only the pure files a target needs
-# are compiled (see MODULE_SOURCES), so no target links libuv, SQLite or libavcodec.
+# are compiled (see MODULE_SOURCES), so no target links libuv, SQLite or libavcodec; http_head links the system
+# libhttp_parser (not instrumented: coverage stops at its callbacks).
+#
+# A run stops at its first crash, timeout (10 s) or out-of-memory (2 GiB); `make test` runs each target briefly and
+# fails on any of them. Minimize a crash with `.build/fuzz/bin/<target> -minimize_crash=1 -runs=10000 <file>`, fix
+# the product, and keep the minimized input as a unit test in the parser's test target.
 #
 # Seeds: Tests/Fuzz/corpus/<target>/ (committed, made by scripts/make-fuzz-corpus.sh). New inputs found by a run go to
 # .build/fuzz/corpus/<target>/ (kept between runs, never committed); a crash, timeout or out-of-memory input goes to
