@@ -1,6 +1,7 @@
 // Fuzz target: the DASH manifest a DASH-IF ingest source POSTs (a lenient tag scan), and the matching of segment
 // file names against its templates.
-// Invariant: a Representation's own initialization name (its template with $RepresentationID$ filled in) matches it.
+// Beyond "no crash": each Representation's templates, filled in the simple way, are matched against the manifest
+// (the matcher walks templates with formatted identifiers such as $Number%05d$, where a slip would trap or hang).
 @testable import Ingest
 
 @_cdecl("LLVMFuzzerTestOneInput")
