@@ -6,8 +6,13 @@ RELEASE_BIN := .build/release/edgelive
 RELEASE := -c release --static-swift-stdlib --product edgelive
 DATA_DIR ?= ./data
 ARGS ?=
+# make fuzz: seconds per fuzz target (FUZZ_TARGETS empty = all; scripts/fuzz.sh list). make test runs each for
+# FUZZ_TEST_SECONDS.
+FUZZ_SECONDS ?= 300
+FUZZ_TEST_SECONDS ?= 6
+FUZZ_TARGETS ?=
 
-.PHONY: run test build release unit e2e bench setup clean deb
+.PHONY: run test build release unit e2e bench setup clean deb fuzz
 
 setup:
 	@scripts/setup.sh run
@@ -32,6 +37,7 @@ test:
 	@scripts/setup.sh test
 	$(SWIFT) build $(RELEASE)
 	$(SWIFT_TEST)
+	scripts/fuzz.sh run $(FUZZ_TEST_SECONDS)
 	SWIFT=$(SWIFT) scripts/build-deb.sh > .build/deb-path
 	EDGELIVE_BIN=$(RELEASE_BIN) EDGELIVE_DEB=$$(tail -n1 .build/deb-path) .venv/bin/pytest -q Tests/e2e
 
@@ -40,6 +46,12 @@ test:
 deb:
 	@scripts/setup.sh deb
 	SWIFT=$(SWIFT) scripts/build-deb.sh
+
+# Every fuzz target (Tests/Fuzz, libFuzzer + AddressSanitizer) for FUZZ_SECONDS each, then a table: target,
+# executions, exec/s, crashes, corpus size. Fails on a crash and prints the reproducer's path.
+fuzz:
+	@scripts/setup.sh fuzz
+	scripts/fuzz.sh run $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 unit:
 	$(SWIFT_TEST)

@@ -23,6 +23,7 @@ case "${1:-run}" in
   deb)   want+=("${want_deb[@]}") ;;
   bench) want+=("${want_test[@]}" "${want_bench[@]}") ;;
   run)   want+=(ffmpeg) ;;
+  fuzz)  ;;
 esac
 
 missing=()
@@ -39,6 +40,18 @@ fi
 if ! command -v swift >/dev/null; then
   echo "setup: the Swift toolchain (6.x) is not on PATH; install it from swift.org and retry" >&2
   exit 1
+fi
+
+# Fuzzing (make fuzz, and make test's short run): libFuzzer and AddressSanitizer ship in the Swift toolchain's
+# clang runtime, and scripts/fuzz.sh links with the toolchain's lld; a toolchain without them cannot fuzz.
+if [ "${1:-run}" = test ] || [ "${1:-run}" = fuzz ]; then
+  toolchain=$(dirname "$(dirname "$(readlink -f "$(command -v swiftc)")")")
+  if ! compgen -G "$toolchain/lib/clang/*/lib/linux/libclang_rt.fuzzer-*.a" >/dev/null \
+     || ! compgen -G "$toolchain/lib/clang/*/lib/linux/libclang_rt.asan-*.a" >/dev/null \
+     || [ ! -x "$toolchain/bin/ld.lld" ]; then
+    echo "setup: $toolchain has no libFuzzer, AddressSanitizer or lld; install the swift.org toolchain for Linux" >&2
+    exit 1
+  fi
 fi
 
 # Python tools for the end-to-end tests live in a project virtualenv.

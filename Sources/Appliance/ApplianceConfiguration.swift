@@ -17,6 +17,9 @@ public struct ApplianceConfiguration: Sendable {
     public var publicHost: String?
     /// In-memory live window per channel, seconds. Default 300.
     public var windowSeconds: Int = 300
+    /// The longest live window accepted (one week): far beyond what memory holds, and its media time (seconds ×
+    /// 10 000 000 ticks) cannot overflow.
+    public static let maximumWindowSeconds = 7 * 86_400
     /// Control API (AMS-compatible REST) port. Default 8090.
     public var apiPort: Int = 8090
     /// Control API bearer token; default: generated on first start into `<data-dir>/api-token` (mode 0600).

@@ -145,5 +145,9 @@ extension ApplianceConfiguration {
             throw ConfigurationError("\(file.path): [server] \(name) \(port) is not a TCP port (0-65535)")
         }
         guard windowSeconds >= 10 else { throw ConfigurationError("\(file.path): [server] window must be at least 10 seconds") }
+        guard windowSeconds <= Self.maximumWindowSeconds else {
+            throw ConfigurationError("\(file.path): [server] window \(windowSeconds) is over the \(Self.maximumWindowSeconds)-second "
+                + "(one week) maximum; set the live window in seconds, e.g. window = 300")
+        }
     }
 }

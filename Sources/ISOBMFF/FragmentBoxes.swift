@@ -94,6 +94,10 @@ public struct TrackRun: Sendable, Hashable {
         public var compositionOffset: Int32?
     }
 
+    /// Most samples accepted in one run: a 10 s fragment of 48 kHz PCM has 480 000; a declared count beyond this is
+    /// a broken or hostile stream, refused before an entry is allocated.
+    public static let maximumSampleCount = 1 << 20
+
     public var version: UInt8
     public var flags: UInt32
     public var dataOffset: Int32?
@@ -111,7 +115,11 @@ public struct TrackRun: Sendable, Hashable {
         if flags & Self.firstSampleFlagsPresent != 0 { firstSampleFlags = try reader.readUInt32() }
         let fields = [Self.sampleDurationPresent, Self.sampleSizePresent, Self.sampleFlagsPresent,
                       Self.sampleCompositionTimeOffsetsPresent].filter { flags & $0 != 0 }.count
-        // Check the declared count against the bytes present before allocating anything for it.
+        // Check the declared count against the bytes present, and against a ceiling for runs whose samples all take
+        // the defaults (no per-sample field, so no bytes to check against), before allocating anything for it.
+        guard count <= Self.maximumSampleCount else {
+            throw .unsupported("trun with \(count) samples: more than the \(Self.maximumSampleCount) accepted in one run")
+        }
         guard count * fields * 4 <= reader.remaining else {
             throw .truncated(context: "trun with \(count) samples", needed: count * fields * 4, available: reader.remaining)
         }

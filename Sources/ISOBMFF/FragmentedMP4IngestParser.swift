@@ -300,7 +300,12 @@ public struct FragmentedMP4IngestParser: Sendable {
             if let tfdtBox = traf.first(path: "tfdt") {
                 let tfdt = try TrackFragmentDecodeTime(tfdtBox)
                 guard tfdt.baseMediaDecodeTime <= UInt64(Int64.max) else { throw .invalid("tfdt \(tfdt.baseMediaDecodeTime) is absurd") }
-                start = Int64(tfdt.baseMediaDecodeTime) - track.editMediaTime
+                let shifted = Int64(tfdt.baseMediaDecodeTime).subtractingReportingOverflow(track.editMediaTime)
+                guard !shifted.overflow else {
+                    throw .invalid("tfdt \(tfdt.baseMediaDecodeTime) of track \(tfhd.trackID) less the edit list's media time "
+                                   + "\(track.editMediaTime) overflows")
+                }
+                start = shifted.partialValue
             } else if let tfxd = traf.children.first(where: { $0.type == "uuid" && $0.userType == CMAFWriter.tfxdUserType }) {
                 let (version, _, body) = try tfxd.fullBoxHeader()
                 var r = ByteReader(body)
@@ -339,10 +344,15 @@ public struct FragmentedMP4IngestParser: Sendable {
                     guard offset >= moof.range.upperBound, end <= bytes.count else {
                         throw .invalid("sample \(index) of track \(tfhd.trackID) lies outside the 'mdat'")
                     }
+                    // A decode time past Int64.max is a broken or hostile stream: end this request, not the process.
+                    let next = time.addingReportingOverflow(Int64(duration))
+                    guard !next.overflow else {
+                        throw .invalid("decode time of sample \(index) of track \(tfhd.trackID) overflows (\(time) + \(duration))")
+                    }
                     let isSync = track.kind != .video || (flags.map(SampleFlags.isSync) ?? (index == 0))
                     frames.append(MediaFrame(kind: track.kind, decodeTime: time, compositionOffset: entry.compositionOffset ?? 0,
                                              timescale: Int64(track.timescale), isKeyframe: isSync, data: Array(bytes[offset..<end])))
-                    time += Int64(duration)
+                    time = next.partialValue
                     offset = end
                 }
                 nextOffset = offset

@@ -17,13 +17,17 @@ struct ArchivedFragment: Sendable, Hashable {
     }
 
     /// Parses a name written by `fileName`; nil for anything else (temporary files, strangers).
+    ///
+    /// Media time counts from the Unix epoch, so a start before it, or an end past `Int64.max`, is a name the archive
+    /// never wrote (a damaged or foreign file): refused here, so the index's time arithmetic cannot overflow.
     init?(fileName name: String) {
         guard name.hasSuffix(".m4s") else { return nil }
         let fields = name.dropLast(4).split(separator: "_", omittingEmptySubsequences: false)
         guard fields.count == 6,
               let sequence = Int(fields[0]), let start = Int64(fields[1]), let duration = Int64(fields[2]),
               let size = Int(fields[3]), let discontinuities = Int(fields[4]), let flag = Int(fields[5]),
-              duration > 0, size > 0, sequence >= 0, discontinuities >= 0, flag == 0 || flag == 1 else { return nil }
+              duration > 0, size > 0, sequence >= 0, discontinuities >= 0, flag == 0 || flag == 1,
+              start >= 0, !start.addingReportingOverflow(duration).overflow else { return nil }
         self.init(segment: TimelineSegment(startTime: start, duration: duration, sequenceNumber: sequence, discontinuity: flag == 1),
                   size: size, discontinuityCount: discontinuities)
     }

@@ -63,6 +63,9 @@ struct Serve: AsyncParsableCommand {
             if let port, !(0...65535).contains(port) { throw ValidationError("\(name) \(port) is not a TCP port (0-65535)") }
         }
         if let window, window < 10 { throw ValidationError("--window must be at least 10 seconds") }
+        if let window, window > ApplianceConfiguration.maximumWindowSeconds {
+            throw ValidationError("--window must be at most \(ApplianceConfiguration.maximumWindowSeconds) seconds (one week)")
+        }
         if let encodePolicy, EncodePolicy(rawValue: encodePolicy.lowercased()) == nil {
             throw ValidationError("--encode-policy must be auto or never; got '\(encodePolicy)'")
         }

@@ -64,6 +64,23 @@ import Testing
         }
     }
 
+    /// Found writing the config_file fuzz target (Tests/Fuzz), which reproduces it: a window whose media time (seconds × 10 000 000 ticks)
+    /// overflows trapped at start-up when the channel configuration was derived; now a ConfigurationError.
+    @Test func windowTooLargeForMediaTimeIsRefused() throws {
+        var configuration = ApplianceConfiguration()
+        let file = try ConfigurationFile(text: "[server]\nwindow = 922337203686\n", path: "test.conf")
+        do {
+            try configuration.apply(file)
+            Issue.record("a window of 922337203686 s was accepted")
+        } catch {
+            #expect(error.description.contains("test.conf: [server] window 922337203686 is over the 604800-second"),
+                    "\(error.description)")
+        }
+        var week = ApplianceConfiguration()
+        try week.apply(ConfigurationFile(text: "[server]\nwindow = 604800\n"))
+        #expect(week.channelConfiguration.windowDuration == 604_800 * 10_000_000)
+    }
+
     @Test func missingFileSaysWhich() {
         do {
             _ = try ConfigurationFile.load(path: "/nonexistent/edgelive.conf")

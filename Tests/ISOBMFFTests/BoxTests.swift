@@ -53,6 +53,15 @@ import Media
         #expect(boxes.first(path: "moov/nope") == nil)
     }
 
+    /// Found by the fmp4_ingest fuzz target (Tests/Fuzz): a `trun` declaring 4 294 967 295 samples with no
+    /// per-sample field passed the bytes-present check (0 bytes needed) and reserved ~50 GB, killing the process.
+    @Test func trackRunWithAHugeSampleCountIsRefusedBeforeAllocating() throws {
+        let boxes = try Box.parseAll(hexBytes("00000010 7472756e 00000000 ffffffff"))
+        #expect(throws: MediaParseError.self) { try TrackRun(boxes[0]) }
+        let atLimit = try Box.parseAll(hexBytes("00000010 7472756e 00000000 00100000"))
+        #expect(try TrackRun(atLimit[0]).entries.count == TrackRun.maximumSampleCount)
+    }
+
     @Test func parsesFragmentBoxes() throws {
         let boxes = try Box.parseAll(hexBytes("""
             00000010 6d666864 00000000 0000002a

@@ -141,6 +141,18 @@ import Testing
         #expect(fragments.first?.frames.map(\.data) == samples.map(\.data))
     }
 
+    /// Found by the fmp4_ingest fuzz target (Tests/Fuzz): a fragment whose tfdt lies just below Int64.max trapped on
+    /// overflow adding the first sample's duration, killing the daemon; now the request fails with a parse error.
+    @Test func decodeTimeOverflowThrows() throws {
+        let (_, audio) = try tracks()
+        let samples = audioSamples(from: Int64.max - 10, count: 1)
+        var parser = FragmentedMP4IngestParser()
+        #expect(throws: MediaParseError.self) {
+            try parser.receive(CMAFWriter.initSegment(for: audio)
+                               + CMAFWriter.mediaSegment(track: audio, sequenceNumber: 1, samples: samples))
+        }
+    }
+
     @Test func malformedInputThrows() throws {
         var garbage = FragmentedMP4IngestParser()
         #expect(throws: MediaParseError.self) { try garbage.receive(Array("this is not an mp4 stream at all".utf8)) }

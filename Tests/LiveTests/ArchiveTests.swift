@@ -366,4 +366,19 @@ func fragmentFiles(_ directory: String) throws -> [String] {
         #expect(ArchivedFragment(fileName: "1_2_0_4_0_0.m4s") == nil)
         #expect(ArchiveTrackIndex.directoryName(name: "audio eng/1", bitrate: 128_000) == "track_128000_audio%20eng%2F1")
     }
+
+    /// Found by the archive_index fuzz target (Tests/Fuzz, minimized): a fragment name with a start before the epoch
+    /// made recovery's index trap on overflow (`endTime - window`); names whose end overflows did the same.
+    @Test func recoveryRefusesFragmentNamesOutsideMediaTime() {
+        #expect(ArchivedFragment(fileName: "0_-7_2_4_1_0.m4s") == nil)
+        #expect(ArchivedFragment(fileName: "0_9223372036854775807_1_1_0_0.m4s") == nil)
+        #expect(ArchivedFragment(fileName: "0_9223372036854775806_1_1_0_0.m4s") != nil)
+        let names = ["0_-7_2_4_1_0.m4s", "1_\(t0)_20000000_10_0_0.m4s"]
+        let info = TrackInfo(trackID: 2, kind: .audio, name: "audio", timescale: 10_000_000,
+                             codec: .aac(try! AudioSpecificConfig(bytes: [0x11, 0x90])), bitrate: 128_000)
+        let index = ArchiveTrackIndex(info: info, initSegment: [], directoryName: "track_128000_audio",
+                                      fragments: names.compactMap { ArchivedFragment(fileName: $0) })
+        #expect(index.listed(window: .max).map(\.segment.startTime) == [t0])
+        #expect(index.timeline(window: .max)?.segments.count == 1)
+    }
 }
