@@ -274,3 +274,20 @@ def probe_url_frames(url, extra=(), settle=6, limit=120):
         proc.kill()
         proc.wait()
     return counts
+
+
+def create_running_rtmp_event(daemon, name, stream_options):
+    """An RTMP pass-through live event with open allow lists, created with autoStart and waited for until Running;
+    returns its resource."""
+    allow_all = {"ip": {"allow": [{"name": "all", "address": "0.0.0.0", "subnetPrefixLength": 0}]}}
+    body = {"location": "local", "properties": {"input": {"streamingProtocol": "RTMP", "accessControl": allow_all},
+                                                "preview": {"accessControl": allow_all},
+                                                "streamOptions": stream_options}}
+    code, _, event = arm(daemon, "PUT", f"/liveEvents/{name}?autoStart=true", body)
+    assert code in (200, 201), event
+    deadline = time.time() + 30
+    while event["properties"].get("resourceState") != "Running" and time.time() < deadline:
+        time.sleep(0.3)
+        event = arm(daemon, "GET", f"/liveEvents/{name}")[2]
+    assert event["properties"]["resourceState"] == "Running", event
+    return event

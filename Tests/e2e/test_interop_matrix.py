@@ -41,7 +41,7 @@ import urllib.request
 
 import pytest
 
-from conftest import Daemon, arm, ffmpeg_push_cmd, free_port, http_status
+from conftest import Daemon, arm, create_running_rtmp_event, ffmpeg_push_cmd, free_port, http_status
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 VENV_BIN = os.path.dirname(os.path.abspath(sys.executable))
@@ -131,16 +131,7 @@ def is_dash(column):
 # MARK: - The channels
 
 def create_event(daemon, name, stream_options):
-    body = {"location": "local", "properties": {"input": {"streamingProtocol": "RTMP", "accessControl": ALLOW_ALL},
-                                                "preview": {"accessControl": ALLOW_ALL},
-                                                "streamOptions": stream_options}}
-    code, _, event = arm(daemon, "PUT", f"/liveEvents/{name}?autoStart=true", body)
-    assert code in (200, 201), event
-    deadline = time.time() + 30
-    while event["properties"].get("resourceState") != "Running" and time.time() < deadline:
-        time.sleep(0.3)
-        event = arm(daemon, "GET", f"/liveEvents/{name}")[2]
-    assert event["properties"]["resourceState"] == "Running", event
+    event = create_running_rtmp_event(daemon, name, stream_options)
     return event["properties"]["input"]["endpoints"][0]["url"] + "/cam"
 
 
@@ -617,9 +608,14 @@ def matrix(tmp_path_factory):
 
 def test_matrix_table(matrix, capsys):
     """Prints the matrix, pytest capture or not (it is also in .build/interop-matrix.txt)."""
-    _, text = matrix
+    cells, text = matrix
     with capsys.disabled():
         print("\n" + text)
+    # Every cell was played or declared an exception, and the table shows each situation and client.
+    assert set(cells) == {c for c in all_cells() if not exception(*c)}
+    for situation in SITUATIONS:
+        assert f"[{situation}]" in text
+    assert all(re.search(rf"(?m)^{client}\s", text) for client in CLIENTS), text
 
 
 @pytest.mark.parametrize("situation,client,column", all_cells(), ids=lambda v: v)

@@ -12,7 +12,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from conftest import arm, count_frames_file, ffmpeg_push_cmd, http_get, http_status, probe_url_frames, resolve
+from conftest import arm, count_frames_file, create_running_rtmp_event, ffmpeg_push_cmd, http_get, http_status, probe_url_frames, resolve
 
 ALLOW_ALL = {"ip": {"allow": [{"name": "all", "address": "0.0.0.0", "subnetPrefixLength": 0}]}}
 MPD_NS = {"d": "urn:mpeg:dash:schema:mpd:2011"}
@@ -22,16 +22,7 @@ GOP = 30  # 1 s
 
 
 def create_event(daemon, name, stream_options):
-    body = {"location": "local", "properties": {"input": {"streamingProtocol": "RTMP", "accessControl": ALLOW_ALL},
-                                                "preview": {"accessControl": ALLOW_ALL},
-                                                "streamOptions": stream_options}}
-    code, _, event = arm(daemon, "PUT", f"/liveEvents/{name}?autoStart=true", body)
-    assert code in (200, 201), event
-    deadline = time.time() + 30
-    while event["properties"].get("resourceState") != "Running" and time.time() < deadline:
-        time.sleep(0.3)
-        event = arm(daemon, "GET", f"/liveEvents/{name}")[2]
-    assert event["properties"]["resourceState"] == "Running", event
+    event = create_running_rtmp_event(daemon, name, stream_options)
     ingest = event["properties"]["input"]["endpoints"][0]["url"] + "/cam"
     preview = event["properties"]["preview"]["endpoints"][0]["url"]
     return ingest, preview
