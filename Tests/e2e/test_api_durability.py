@@ -34,6 +34,19 @@ def video_segments(hls):
     raise AssertionError("no video playlist")
 
 
+def settled_segments(hls, timeout=10):
+    """The video segments once the listing stops changing: ffmpeg has exited, and the daemon closes the last fragment
+    when it sees the connection end, a moment later."""
+    listed, text, deadline = None, "", time.time() + timeout
+    while time.time() < deadline:
+        _, now, text = video_segments(hls)
+        if now and now == listed:
+            break
+        listed = now
+        time.sleep(0.5)
+    return listed, text
+
+
 def start_times(segments):
     return [int(re.search(r"Fragments\(\w+=(\d+)", u).group(1)) for u, _, _ in segments]
 
@@ -45,14 +58,7 @@ def test_restart_keeps_events_outputs_locators(tmp_path):
         ingest, hls = create_workflow(d)
         r = ffmpeg_push(ingest, 8)
         assert r.returncode == 0, r.stderr
-        # ffmpeg has exited; the daemon closes the last fragment when it sees the connection end, a moment later.
-        before, deadline = None, time.time() + 10
-        while time.time() < deadline:
-            _, listed, _ = video_segments(hls)
-            if listed and listed == before:
-                break
-            before = listed
-            time.sleep(0.5)
+        before, _ = settled_segments(hls)
         assert before
     finally:
         d.stop()
@@ -71,7 +77,7 @@ def test_restart_keeps_events_outputs_locators(tmp_path):
         assert start_times(after_restart) == start_times(before)
         r = ffmpeg_push(ingest, 6)
         assert r.returncode == 0, r.stderr
-        _, after_push, text = video_segments(hls)
+        after_push, text = settled_segments(hls)
         assert len(after_push) > len(before)
         assert "#EXT-X-DISCONTINUITY" in text
         assert start_times(after_push)[:len(before)] == start_times(before)
