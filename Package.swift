@@ -13,6 +13,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        .package(url: "https://github.com/apple/swift-crypto", "4.1.0"..<"5.0.0"),
+        .package(url: "https://github.com/vapor/jwt-kit", from: "5.7.0"),
     ],
     targets: [
         // MARK: - System libraries (Debian packages; see scripts/setup.sh)
@@ -31,6 +33,11 @@ let package = Package(
         // The control API's wire shapes (Azure Media Services v3 resources, ARM errors, OData, ids, durations): what the
         // daemon answers and the CLI reads. No storage, no media: the CLI links this, not ControlPlane.
         .target(name: "AMSModels"),
+        // Content protection's pure half: keys, schemes and a locator's protection plan, common encryption (CENC, CBCS) of
+        // CMAF init segments and fragments, the AES-128 envelope, pssh and DRM signalling data, key grants.
+        .target(name: "Protection", dependencies: [
+            "Media", "ISOBMFF", .product(name: "Crypto", package: "swift-crypto"), .product(name: "_CryptoExtras", package: "swift-crypto"),
+        ]),
 
         // MARK: - Runtime
         .target(name: "EventLoop", dependencies: ["CLibUV"]),
@@ -40,9 +47,9 @@ let package = Package(
         .target(name: "Live", dependencies: ["Media", "ISOBMFF", "EventLoop", "EncodeModel", .product(name: "Logging", package: "swift-log")]),
         // The channel directory: access tokens → live channels, locators → media sources; the control plane writes it,
         // ingest and the origin read it.
-        .target(name: "MediaDirectory", dependencies: ["Live", "Packaging", "EventLoop"]),
+        .target(name: "MediaDirectory", dependencies: ["Live", "Packaging", "Protection", "EventLoop"]),
         .target(name: "Ingest", dependencies: ["EventLoop", "HTTP", "RTMP", "ISOBMFF", "Media", "Live", "MediaDirectory", .product(name: "Logging", package: "swift-log")]),
-        .target(name: "Origin", dependencies: ["HTTP", "Packaging", "Live", "Media", "ISOBMFF", "MediaDirectory", .product(name: "Logging", package: "swift-log")]),
+        .target(name: "Origin", dependencies: ["HTTP", "Packaging", "Protection", "Live", "Media", "ISOBMFF", "MediaDirectory", .product(name: "Logging", package: "swift-log")]),
         .target(name: "ControlPlane", dependencies: [
             "AMSModels", "Media", "EventLoop", "HTTP", "Live", "MediaDirectory", "Packaging", "EncodeModel",
             .product(name: "GRDB", package: "GRDB.swift"),
@@ -89,6 +96,7 @@ let package = Package(
         .testTarget(name: "EncodeTests", dependencies: ["Encode", "EncodeModel", "Media", "CFFmpeg"]),
         // Reads docs/ARCHITECTURE.md's module map and every import under Sources/: the map is the rule.
         .testTarget(name: "ArchitectureTests"),
+        .testTarget(name: "ProtectionTests", dependencies: ["Protection", "Media", "ISOBMFF", "TestSupport"]),
         .testTarget(name: "OriginTests", dependencies: ["Origin", "MediaDirectory", "Live", "Media", "ISOBMFF", "Packaging", "HTTP", "EventLoop", "TestSupport"]),
     ]
 )

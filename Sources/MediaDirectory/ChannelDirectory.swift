@@ -2,6 +2,7 @@ import EventLoop
 import Foundation
 import Live
 import Packaging
+import Protection
 
 /// The media path's lookup table between the API and the media: access tokens → live channels (ingest admission),
 /// preview and streaming locators → media sources with their filters (the origin), and the encoder sessions to end
@@ -106,23 +107,28 @@ public final class ChannelDirectory: @unchecked Sendable {
     /// What `locatorID` publishes under `manifestName` for a viewer at `remoteAddress`: a live event's preview, or a
     /// streaming locator's asset (its archive opened on first use); otherwise the refusal with its HTTP status.
     public func resolve(locatorID: String, manifestName: String, remoteAddress: String, now: Date = Date()) async -> LocatorResolution {
-        let asset: DirectoryAsset, filters: FilterSet
+        let asset: DirectoryAsset, locator: DirectoryLocator
         switch lookUp(locatorID: locatorID, manifestName: manifestName, remoteAddress: remoteAddress, now: now) {
         case .resolved(let resolution): return resolution
-        case let .openArchive(unopened, locatorFilters): (asset, filters) = (unopened, locatorFilters)
+        case let .openArchive(unopened, found): (asset, locator) = (unopened, found)
         }
         let opener = lock.withLock { state.archiveOpener }
         guard let archive = await opener?.openArchive(assetName: asset.name) else {
             return .refused(status: 500, message: "the archive of asset '\(asset.name)' cannot be opened; see the daemon's log")
         }
-        return .source(archive, fragmentsPerTSSegment: asset.fragmentsPerTSSegment, filters: filters)
+        return .source(archive, fragmentsPerTSSegment: asset.fragmentsPerTSSegment, filters: locator.filters, protection: locator.protection)
+    }
+
+    /// The key with id `keyID` and the policy guarding it, while some locator uses it.
+    public func keyGrant(_ keyID: UUID) -> KeyGrant? {
+        lock.withLock { state.contents.keyGrants[keyID] }
     }
 
     /// The synchronous part of ``resolve(locatorID:manifestName:remoteAddress:now:)``.
     enum LookUp {
         case resolved(LocatorResolution)
         /// The asset's archive is not open yet.
-        case openArchive(DirectoryAsset, FilterSet)
+        case openArchive(DirectoryAsset, DirectoryLocator)
     }
 
     func lookUp(locatorID: String, manifestName: String, remoteAddress: String, now: Date) -> LookUp {
@@ -165,7 +171,8 @@ public final class ChannelDirectory: @unchecked Sendable {
         guard manifest.lowercased() == manifestName.lowercased() else {
             return .resolved(.refused(status: 404, message: "asset '\(asset.name)' is published as '\(manifest).ism', not '\(manifestName).ism'"))
         }
-        guard let archive = asset.archive else { return .openArchive(asset, locator.filters) }
-        return .resolved(.source(archive, fragmentsPerTSSegment: asset.fragmentsPerTSSegment, filters: locator.filters))
+        guard let archive = asset.archive else { return .openArchive(asset, locator) }
+        return .resolved(.source(archive, fragmentsPerTSSegment: asset.fragmentsPerTSSegment, filters: locator.filters,
+                                 protection: locator.protection))
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Live
 import Packaging
+import Protection
 
 /// Which client addresses an IP allow list lets in. The control plane compiles the API's `accessControl.ip` into one
 /// (`IPAllowList`); the directory only asks it. A nil list in an entry means unrestricted.
@@ -56,9 +57,8 @@ public struct LocatorTime: Sendable, Hashable {
     }
 }
 
-/// A streaming locator as the origin sees it: its validity window, the asset it publishes and its filters.
-///
-/// Room for protection: a later issue adds the locator's content protection (keys, schemes) here, beside `filters`.
+/// A streaming locator as the origin sees it: its validity window, the asset it publishes, its filters and its
+/// protection.
 public struct DirectoryLocator: Sendable {
     /// The locator's name (nil: refusal messages show the id asked for).
     public var name: String?
@@ -70,14 +70,17 @@ public struct DirectoryLocator: Sendable {
     public var asset: DirectoryAsset?
     /// The locator's filters (always applied) and what `filter=` may name (asset filters over account filters).
     public var filters: FilterSet
+    /// The schemes and keys its streaming policy asks for; nil: clear streaming.
+    public var protection: ProtectionPlan?
 
     public init(name: String?, validFrom: LocatorTime? = nil, validUntil: LocatorTime? = nil, asset: DirectoryAsset?,
-                filters: FilterSet = .none) {
+                filters: FilterSet = .none, protection: ProtectionPlan? = nil) {
         self.name = name
         self.validFrom = validFrom
         self.validUntil = validUntil
         self.asset = asset
         self.filters = filters
+        self.protection = protection
     }
 }
 
@@ -108,11 +111,16 @@ public struct DirectoryContents: Sendable {
     public var locators: [String: DirectoryLocator]
     /// True when some streaming endpoint is Running: streaming locators are served only then (503 otherwise).
     public var isStreaming: Bool
+    /// Every protected locator's keys with the content key policies guarding them, by key id: what key delivery answers
+    /// from.
+    public var keyGrants: [UUID: KeyGrant]
 
-    public init(channels: [DirectoryChannel] = [], locators: [String: DirectoryLocator] = [:], isStreaming: Bool = true) {
+    public init(channels: [DirectoryChannel] = [], locators: [String: DirectoryLocator] = [:], isStreaming: Bool = true,
+                keyGrants: [UUID: KeyGrant] = [:]) {
         self.channels = channels
         self.locators = locators
         self.isStreaming = isStreaming
+        self.keyGrants = keyGrants
     }
 
     public static let empty = DirectoryContents()

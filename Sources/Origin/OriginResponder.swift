@@ -6,6 +6,7 @@ import Logging
 import Media
 import MediaDirectory
 import Packaging
+import Protection
 
 /// Where the origin finds what a locator publishes: live event previews and streaming locators (the appliance passes
 /// the ``ChannelDirectory``; tests pass fakes).
@@ -61,19 +62,24 @@ public struct OriginResponder: HTTPResponder {
         var options = parsed.options
         let source: any MediaSource
         var filterSet = FilterSet.none
+        var protection: ProtectionPlan?
         switch await resolver.resolve(locatorID: parsed.locatorID, manifestName: parsed.manifestName, request: request) {
-        case let .source(resolved, fragmentsPerTSSegment, filters):
+        case let .source(resolved, fragmentsPerTSSegment, filters, plan):
             source = resolved
             filterSet = filters
+            protection = plan
             options.fragmentsPerTSSegment = max(1, fragmentsPerTSSegment ?? 1)
         case let .refused(status, message):
             return .error(status: status, message: message)
         }
-        // No streaming policy on this box encrypts yet (locators with one are refused at creation), so a scheme asked
-        // for is one the source's policy does not enable: refused as the service refused it, never served in the clear.
-        if let scheme = options.encryption {
+        // A scheme asked of a clear locator is one its policy does not enable: refused as the service refused it.
+        if protection == nil, let scheme = options.encryption {
             return .error(status: 400, message: "MPE_ENC_ENCRYPTION_NOT_SET_IN_DELIVERY_POLICY: \(source.sourceDescription) is not "
                           + "protected with '\(scheme)'; its streaming policy enables no encryption, so ask without 'encryption='")
+        }
+        // Never clear bytes for a protected locator: until the origin encrypts, it refuses.
+        if protection != nil {
+            return .error(status: 501, message: "\(source.sourceDescription) is protected by its streaming policy; this origin does not encrypt yet")
         }
         let format = options.format
         switch parsed.resource {

@@ -46,7 +46,7 @@ private func refusal(_ resolution: LocatorResolution) -> (status: Int, message: 
 }
 
 private func source(_ resolution: LocatorResolution) -> (source: any MediaSource, perTS: Int?, filters: FilterSet)? {
-    if case let .source(source, perTS, filters) = resolution { return (source, perTS, filters) }
+    if case let .source(source, perTS, filters, _) = resolution { return (source, perTS, filters) }
     return nil
 }
 
