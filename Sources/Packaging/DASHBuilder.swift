@@ -81,6 +81,7 @@ public enum DASHBuilder {
 
         let profiles = options.format == .dashCSF ? Self.csfProfiles : Self.profiles
         var mpd = ["xmlns=\"urn:mpeg:dash:schema:mpd:2011\"", "profiles=\"\(profiles)\""]
+        if options.protection != nil { mpd += TrackProtectionSignal.dashNamespaces }
         if live {
             mpd += [
                 "type=\"dynamic\"",
@@ -192,6 +193,7 @@ public enum DASHBuilder {
             }
         }
         var lines = ["    <AdaptationSet " + attributes.joined(separator: " ") + ">"]
+        lines += options.protection?.signal(for: first)?.dashContentProtection(indent: "      ") ?? []
         // One template for the whole set when the URL differs only by $Bandwidth$ and the timelines agree.
         let shared = csf && timelines.allSatisfy {
             $0.track.name == first.name && $0.track.timescale == first.timescale && $0.segments == timelines[0].segments

@@ -132,9 +132,12 @@ public enum HLSBuilder {
         if !presentation.isLive { lines.append("#EXT-X-PLAYLIST-TYPE:VOD") }
         lines.append("#EXT-X-INDEPENDENT-SEGMENTS")
         let map = mapLine(track: track, options: options)
+        let protection = options.protection?.signal(for: track)
         lines.append(map)
+        lines += protection?.hlsKeyLines ?? []
         for segment in segments {
-            if segment.discontinuity { lines += ["#EXT-X-DISCONTINUITY", map] }
+            if segment.discontinuity { lines += ["#EXT-X-DISCONTINUITY"] + mapLines(map, after: protection) }
+            if let key = protection?.hlsEnvelopeKeyLine(segmentTime: segment.startTime) { lines.append(key) }
             lines.append("#EXT-X-PROGRAM-DATE-TIME:" + ManifestText.dateTime(ticks: segment.startTime, timescale: timescale))
             lines.append("#EXTINF:" + ManifestText.decimal(ticks: segment.duration, timescale: timescale, places: 6) + ",no-desc")
             lines.append(OriginPaths.fragment(track: track.name, time: segment.startTime, options: options)
@@ -158,6 +161,12 @@ public enum HLSBuilder {
                                                    + OriginPaths.hlsSegmentSuffix(for: options.format))
     }
 
+    /// The map repeated after a discontinuity. Under the envelope a key line precedes every segment, and RFC 8216 §4.3.2.4
+    /// applies a key to the maps after it too: `METHOD=NONE` first keeps the initialization segment clear, as at the top.
+    static func mapLines(_ map: String, after protection: TrackProtectionSignal?) -> [String] {
+        protection?.method == .envelope ? ["#EXT-X-KEY:METHOD=NONE", map] : [map]
+    }
+
     /// A TS media playlist: segments from ``tsSegments(_:track:options:)``, no `#EXT-X-MAP`.
     static func transportStreamPlaylist(_ presentation: Presentation, track timeline: TrackTimeline,
                                         options: ManifestOptions) -> String {
@@ -173,8 +182,10 @@ public enum HLSBuilder {
         lines.append("#EXT-X-DISCONTINUITY-SEQUENCE:\(list.discontinuitySequence)")
         if !presentation.isLive { lines.append("#EXT-X-PLAYLIST-TYPE:VOD") }
         lines.append("#EXT-X-INDEPENDENT-SEGMENTS")
+        let protection = options.protection?.signal(for: track)
         for segment in list.segments {
             for _ in 0..<segment.discontinuities { lines.append("#EXT-X-DISCONTINUITY") }
+            if let key = protection?.hlsEnvelopeKeyLine(segmentTime: segment.startTime) { lines.append(key) }
             lines.append("#EXT-X-PROGRAM-DATE-TIME:" + ManifestText.dateTime(ticks: segment.startTime, timescale: timescale))
             lines.append("#EXTINF:" + ManifestText.decimal(ticks: segment.duration, timescale: timescale, places: 6) + ",no-desc")
             lines.append(OriginPaths.fragment(track: track.name, time: segment.startTime, options: options)
@@ -199,9 +210,12 @@ public enum HLSBuilder {
         lines.append("#EXT-X-I-FRAMES-ONLY")
         lines.append("#EXT-X-INDEPENDENT-SEGMENTS")
         let map = options.format.usesFragmentedMP4 ? mapLine(track: track, options: options) : nil
+        let protection = options.protection?.signal(for: track)
         if let map { lines.append(map) }
+        if map != nil { lines += protection?.hlsKeyLines ?? [] }
         for segment in segments {
-            if segment.discontinuity { lines += ["#EXT-X-DISCONTINUITY"] + (map.map { [$0] } ?? []) }
+            if segment.discontinuity { lines += ["#EXT-X-DISCONTINUITY"] + (map.map { mapLines($0, after: protection) } ?? []) }
+            if let key = protection?.hlsEnvelopeKeyLine(segmentTime: segment.startTime) { lines.append(key) }
             lines.append("#EXT-X-PROGRAM-DATE-TIME:" + ManifestText.dateTime(ticks: segment.startTime, timescale: timescale))
             lines.append("#EXTINF:" + ManifestText.decimal(ticks: segment.duration, timescale: timescale, places: 6) + ",no-desc")
             lines.append(OriginPaths.keyFrame(track: track.name, time: segment.startTime, options: options) + suffix)

@@ -21,6 +21,9 @@ public struct ManifestOptions: Sendable, Hashable {
     /// The bitrate of the video variant the HLS multivariant playlist lists first (a filter's `firstQuality`; the
     /// nearest video bitrate when none matches). Not a URL option: the origin takes it from the filters it applies.
     public var firstQualityBitrate: Int? = nil
+    /// How the tracks are protected, when the locator's policy encrypts this request. Not a URL option: the origin makes
+    /// it from the locator's protection plan and the scheme `encryption=` selects.
+    public var protection: ManifestProtection? = nil
 
     /// Schemes `encryption=` accepts (spec/ams-live.md §10.1, §11).
     public static let encryptionSchemes = ["cbc", "cenc", "cbcs-aapl", "piff"]

@@ -43,6 +43,8 @@ public enum SmoothBuilder {
         }
 
         var lines = ["<?xml version=\"1.0\" encoding=\"UTF-8\"?>", "<SmoothStreamingMedia " + root.joined(separator: " ") + ">"]
+        // [MS-SSTR] 2.2.2.1: the Protection element comes before the stream indexes; one header for the presentation.
+        lines += options.protection?.defaultSignal.smoothProtection ?? []
         for group in streamIndexes(timelines) {
             lines += streamIndex(group, options: options, repeats: repeats)
         }

@@ -100,7 +100,8 @@ import Testing
     @Test func vodMediaPlaylistEndsAndCarriesFiltersIntoSegments() throws {
         let presentation = Fixtures.vod
         let audio = try #require(presentation.tracks.last)
-        let options = ManifestOptions(format: .hlsCMAF, filters: ["trim"], encryption: "cbcs-aapl")
+        var options = ManifestOptions(format: .hlsCMAF, filters: ["trim"], encryption: "cbcs-aapl")
+        options.protection = ManifestProtectionTests.cbcs
         let text = HLSBuilder.mediaPlaylist(presentation, track: audio, options: options)
         #expect(text == """
             #EXTM3U
@@ -111,6 +112,8 @@ import Testing
             #EXT-X-PLAYLIST-TYPE:VOD
             #EXT-X-INDEPENDENT-SEGMENTS
             #EXT-X-MAP:URI="Fragments(audio=i,format=m3u8-cmaf,filter=trim,encryption=cbcs-aapl).mp4"
+            #EXT-X-KEY:METHOD=SAMPLE-AES,URI="skd://box:8080/keydelivery/FairPlay/?kid=0b9fbb66-8c0e-4b46-a3a4-0e7e4c61e5d1",KEYFORMAT="com.apple.streamingkeydelivery",KEYFORMATVERSIONS="1"
+            #EXT-X-KEY:METHOD=SAMPLE-AES,URI="data:text/plain;base64,AAAAMnBzc2g=",KEYID=0x0b9fbb668c0e4b46a3a40e7e4c61e5d1,KEYFORMAT="urn:uuid:edef8ba9-79d6-4ace-a3c8-27dcd51d21ed",KEYFORMATVERSIONS="1"
             #EXT-X-PROGRAM-DATE-TIME:2023-11-14T22:13:20.020Z
             #EXTINF:1.980000,no-desc
             Fragments(audio=17000000000200000,format=m3u8-cmaf,filter=trim,encryption=cbcs-aapl).mp4
