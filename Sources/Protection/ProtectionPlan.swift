@@ -164,8 +164,9 @@ public struct ProtectionPlan: Sendable, Hashable {
     }
 
     /// The scheme a request for `deliveryProtocol` is served with: the one `asked` names, which the plan must enable for
-    /// that protocol; with none asked, the plan's only scheme for the protocol. Never nil: a plan that leaves the
-    /// protocol clear is a refusal, not clear bytes.
+    /// that protocol (else `MPE_ENC_ENCRYPTION_NOT_SET_IN_DELIVERY_POLICY`); with none asked, the plan's only scheme
+    /// for the protocol (else `MPE_ENC_ENCRYPTION_NOT_SPECIFIED_IN_URL`). Never nil: a protected locator is never
+    /// served clear.
     public func scheme(asked: ProtectionScheme?, for deliveryProtocol: DeliveryProtocol) -> Result<SchemeProtection, ProtectionRefusal> {
         let enabled = schemes.filter { $0.protocols.contains(deliveryProtocol) }
         if let asked {
@@ -178,9 +179,11 @@ public struct ProtectionPlan: Sendable, Hashable {
         }
         if enabled.count == 1 { return .success(enabled[0]) }
         if enabled.isEmpty {
+            let elsewhere = Set(schemes.flatMap(\.protocols)).map(\.rawValue).sorted()
             return .failure(ProtectionRefusal(
-                code: "MPE_ENC_ENCRYPTION_NOT_SET_IN_DELIVERY_POLICY",
-                message: "the streaming policy protects this locator but enables no encryption for \(deliveryProtocol.rawValue)"))
+                code: "MPE_ENC_ENCRYPTION_NOT_SPECIFIED_IN_URL",
+                message: "the locator is protected and its streaming policy enables no encryption for \(deliveryProtocol.rawValue)"
+                    + (elsewhere.isEmpty ? "" : " (only for \(elsewhere.joined(separator: ", ")))")))
         }
         return .failure(ProtectionRefusal(
             code: "MPE_ENC_ENCRYPTION_NOT_SPECIFIED_IN_URL",
