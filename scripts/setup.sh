@@ -15,7 +15,7 @@ want_deb=(dpkg-dev binutils lintian)
 # The install test boots the .deb in a debootstrapped Debian 12 under its own systemd (unshare, nsenter).
 want_install_test=(debootstrap util-linux systemd)
 # Benchmarks compare against nginx with Debian's RTMP module.
-want_bench=(nginx-light libnginx-mod-rtmp time)
+want_bench=(nginx-light libnginx-mod-rtmp time wrk)
 
 want=("${want_build[@]}")
 case "${1:-run}" in
