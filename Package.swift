@@ -57,7 +57,7 @@ let package = Package(
         // ingest and the origin read it.
         .target(name: "MediaDirectory", dependencies: ["Live", "Packaging", "Protection", "EventLoop"]),
         .target(name: "Ingest", dependencies: ["EventLoop", "HTTP", "RTMP", "ISOBMFF", "Media", "Live", "MediaDirectory", .product(name: "Logging", package: "swift-log")]),
-        .target(name: "Origin", dependencies: ["HTTP", "Packaging", "Protection", "KeyAccess", "Live", "Media", "ISOBMFF", "MediaDirectory", .product(name: "Logging", package: "swift-log")]),
+        .target(name: "Origin", dependencies: ["HTTP", "Packaging", "Protection", "KeyAccess", "Live", "Media", "ISOBMFF", "MediaDirectory", "EventLoop", .product(name: "Logging", package: "swift-log")]),
         .target(name: "ControlPlane", dependencies: [
             "AMSModels", "Media", "EventLoop", "HTTP", "Live", "MediaDirectory", "Packaging", "EncodeModel",
             .product(name: "GRDB", package: "GRDB.swift"),
@@ -109,6 +109,10 @@ let package = Package(
             "KeyAccess", "Protection", "HTTP", "EventLoop", "TestSupport", .product(name: "JWTKit", package: "jwt-kit"),
             .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log"),
         ]),
-        .testTarget(name: "OriginTests", dependencies: ["Origin", "KeyAccess", "Protection", "MediaDirectory", "Live", "Media", "ISOBMFF", "Packaging", "HTTP", "EventLoop", "TestSupport"]),
+        .testTarget(name: "KeyDeliveryTests", dependencies: [
+            "Origin", "KeyAccess", "Protection", "HTTP", "EventLoop", "TestSupport", .product(name: "JWTKit", package: "jwt-kit"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .testTarget(name: "OriginTests", dependencies: ["Origin", "MediaDirectory", "Live", "Media", "ISOBMFF", "Packaging", "HTTP", "EventLoop", "TestSupport"]),
     ]
 )
