@@ -64,6 +64,13 @@ import Testing
             .denial?.code == .badSignature)
     }
 
+    @Test func unsignedTokenIsDenied() async throws {
+        let header = Base64URL.encode(Array(#"{"alg":"none","typ":"JWT"}"#.utf8))
+        let payload = Base64URL.encode(Array(try JSONEncoder().encode(claims())))
+        let result = await authorizer().authorize(grant(tokenRestriction()), token: "\(header).\(payload).", deliver: .clearKey, now: now)
+        #expect(result.denial?.code == .unsupportedAlgorithm)
+    }
+
     @Test func alternateKeyVerifies() async throws {
         let token = try await hs256(claims(), key: otherSymmetricKey)
         let restriction = tokenRestriction(keys: [.symmetric(symmetricKey), .symmetric(otherSymmetricKey)])
@@ -218,6 +225,18 @@ import Testing
         #expect(await keys.authorize(wrongKey, token: token, deliver: .clearKey, now: now).denial?.code == .claimRejected)
         #expect(await keys.authorize(grant(tokenRestriction()), token: token, deliver: .clearKey, now: now).value == contentKey)
         #expect(await keys.authorize(grant(tokenRestriction()), token: token, deliver: .clearKey, now: now).denial?.code == .usesExhausted)
+    }
+
+    @Test func concurrentRequestsCannotShareTheLastUse() async throws {
+        let token = try await hs256(claims([TokenRestriction.maxUsesClaim: 3, "exp": .number(now.timeIntervalSince1970 + 600)]))
+        let keys = authorizer()
+        let granted = await withTaskGroup(of: Bool.self) { group in
+            for _ in 0..<12 {
+                group.addTask { await keys.authorize(grant(tokenRestriction()), token: token, deliver: .clearKey, now: now).value != nil }
+            }
+            return await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+        }
+        #expect(granted == 3)
     }
 
     @Test func oneLicenceRequestCountsOneUse() async throws {
