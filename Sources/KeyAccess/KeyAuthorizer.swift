@@ -86,7 +86,9 @@ public actor KeyAuthorizer {
         for grant in grants {
             switch await evaluate(grant, presented, deliver: deliver, now: now) {
             case .success(let use): if let use { tokenUses.append(use) }
-            case .failure(let denial): return .failure(denial)
+            case .failure(let denial):
+                guard grants.count > 1 else { return .failure(denial) }
+                return .failure(KeyDenial(denial.code, "key \(grant.key.id.uuidString.lowercased()): \(denial.reason)"))
             }
         }
         // After the last suspension: check every count, then record, so concurrent requests cannot both take the last use.

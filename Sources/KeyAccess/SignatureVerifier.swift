@@ -1,5 +1,6 @@
 // A policy's verification keys as signature checks: HMAC (swift-crypto) for symmetric keys, RSA PKCS#1 v1.5 (jwt-kit)
-// for RSA keys and certificates, each bound to the JWT `alg` family it may verify so a token cannot pick a weaker reading of a key.
+// for RSA keys and certificates. Each key answers only its own `alg` family, so a token cannot have an RSA public key
+// read as an HMAC secret.
 import Crypto
 import Foundation
 import JWTKit
@@ -7,9 +8,6 @@ import Protection
 
 /// One key ready to check signatures.
 struct SignatureVerifier: Sendable {
-    enum Family: Sendable { case hmac, rsa }
-
-    let family: Family
     /// What the key is, for denial reasons ("primary symmetric key", "discovery key 'abc'").
     let label: String
     /// Signature check by JWT `alg`: (signature, signed bytes) → valid.
@@ -27,8 +25,7 @@ struct SignatureVerifier: Sendable {
 
     func accepts(algorithm: String) -> Bool { checks[algorithm] != nil }
 
-    private init(family: Family, label: String, checks: [String: @Sendable ([UInt8], [UInt8]) -> Bool]) {
-        self.family = family
+    private init(label: String, checks: [String: @Sendable ([UInt8], [UInt8]) -> Bool]) {
         self.label = label
         self.checks = checks
     }
@@ -43,7 +40,7 @@ struct SignatureVerifier: Sendable {
             // swift-crypto's HMAC directly: jwt-kit's HMAC signer asserts on keys shorter than the digest, and a policy's
             // symmetric key may be any length.
             let key = SymmetricKey(data: bytes)
-            return SignatureVerifier(family: .hmac, label: label, checks: [
+            return SignatureVerifier(label: label, checks: [
                 "HS256": { HMAC<SHA256>.isValidAuthenticationCode($0, authenticating: $1, using: key) },
                 "HS384": { HMAC<SHA384>.isValidAuthenticationCode($0, authenticating: $1, using: key) },
                 "HS512": { HMAC<SHA512>.isValidAuthenticationCode($0, authenticating: $1, using: key) },
@@ -87,7 +84,7 @@ struct SignatureVerifier: Sendable {
             }
             checks["RS" + suffix] = { signature, input in (try? algorithm.verify(signature, signs: input)) ?? false }
         }
-        return SignatureVerifier(family: .rsa, label: label, checks: checks)
+        return SignatureVerifier(label: label, checks: checks)
     }
 
     /// jwt-kit hands out its algorithms through a key collection: one collection per key, the key as its default.
