@@ -43,13 +43,21 @@ let package = Package(
         .target(name: "EventLoop", dependencies: ["CLibUV"]),
         .target(name: "HTTP", dependencies: ["EventLoop", "CHTTPParser"]),
 
+        // Key delivery's decision: which request gets a content key under its content key policy (open, or a JWT
+        // checked against the policy's keys, claims and OpenID Connect discovery document), with the state that needs
+        // (maxuses counters, the discovery key cache). The HTTP client fetches discovery documents.
+        .target(name: "KeyAccess", dependencies: [
+            "Protection", "HTTP", "EventLoop", .product(name: "JWTKit", package: "jwt-kit"),
+            .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log"),
+        ]),
+
         // MARK: - Live pipeline and servers
         .target(name: "Live", dependencies: ["Media", "ISOBMFF", "EventLoop", "EncodeModel", .product(name: "Logging", package: "swift-log")]),
         // The channel directory: access tokens → live channels, locators → media sources; the control plane writes it,
         // ingest and the origin read it.
         .target(name: "MediaDirectory", dependencies: ["Live", "Packaging", "Protection", "EventLoop"]),
         .target(name: "Ingest", dependencies: ["EventLoop", "HTTP", "RTMP", "ISOBMFF", "Media", "Live", "MediaDirectory", .product(name: "Logging", package: "swift-log")]),
-        .target(name: "Origin", dependencies: ["HTTP", "Packaging", "Protection", "Live", "Media", "ISOBMFF", "MediaDirectory", .product(name: "Logging", package: "swift-log")]),
+        .target(name: "Origin", dependencies: ["HTTP", "Packaging", "Protection", "KeyAccess", "Live", "Media", "ISOBMFF", "MediaDirectory", "EventLoop", .product(name: "Logging", package: "swift-log")]),
         .target(name: "ControlPlane", dependencies: [
             "AMSModels", "Media", "EventLoop", "HTTP", "Live", "MediaDirectory", "Packaging", "EncodeModel",
             .product(name: "GRDB", package: "GRDB.swift"),
@@ -97,6 +105,14 @@ let package = Package(
         // Reads docs/ARCHITECTURE.md's module map and every import under Sources/: the map is the rule.
         .testTarget(name: "ArchitectureTests"),
         .testTarget(name: "ProtectionTests", dependencies: ["Protection", "Media", "ISOBMFF", "TestSupport"]),
+        .testTarget(name: "KeyAccessTests", dependencies: [
+            "KeyAccess", "Protection", "HTTP", "EventLoop", "TestSupport", .product(name: "JWTKit", package: "jwt-kit"),
+            .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log"),
+        ]),
+        .testTarget(name: "KeyDeliveryTests", dependencies: [
+            "Origin", "KeyAccess", "Protection", "HTTP", "EventLoop", "TestSupport", .product(name: "JWTKit", package: "jwt-kit"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .testTarget(name: "OriginTests", dependencies: ["Origin", "MediaDirectory", "Live", "Media", "ISOBMFF", "Packaging", "HTTP", "EventLoop", "TestSupport"]),
     ]
 )
