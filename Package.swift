@@ -96,7 +96,10 @@ let package = Package(
         .testTarget(name: "EncodeTests", dependencies: ["Encode", "EncodeModel", "Media", "CFFmpeg"]),
         // Reads docs/ARCHITECTURE.md's module map and every import under Sources/: the map is the rule.
         .testTarget(name: "ArchitectureTests"),
-        .testTarget(name: "ProtectionTests", dependencies: ["Protection", "Media", "ISOBMFF", "TestSupport"]),
+        .testTarget(name: "ProtectionTests", dependencies: [
+            "Protection", "Media", "ISOBMFF", "TestSupport", .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "_CryptoExtras", package: "swift-crypto"),
+        ]),
         .testTarget(name: "OriginTests", dependencies: ["Origin", "MediaDirectory", "Live", "Media", "ISOBMFF", "Packaging", "HTTP", "EventLoop", "TestSupport"]),
     ]
 )
