@@ -33,14 +33,10 @@ import TestSupport
         }
     }
 
-    static func clearTrack(_ kind: MediaKind) throws -> ClearTrack {
-        kind == .video ? try ProtectionTestMedia.video() : try ProtectionTestMedia.audio()
-    }
-
     @Test(.enabled(if: ProtectionTestMedia.hasFFmpeg, "\(ProtectionTestMedia.ffmpegMissing)"),
-          arguments: [ProtectionScheme.cenc, .cbcs], [MediaKind.video, .audio])
-    func decryptsToTheClearFramesBitExact(scheme: ProtectionScheme, kind: MediaKind) throws {
-        let clear = try Self.clearTrack(kind)
+          arguments: [ProtectionScheme.cenc, .cbcs], TestTrack.allCases)
+    func decryptsToTheClearFramesBitExact(scheme: ProtectionScheme, kind: TestTrack) throws {
+        let clear = try kind.clear
         let protectedInit = try Self.protectedInit(clear, scheme: scheme)
         let protected = try Self.protectedFragments(clear, scheme: scheme)
         #expect(clear.fragments.count >= 2)
@@ -56,9 +52,9 @@ import TestSupport
     }
 
     @Test(.enabled(if: ProtectionTestMedia.hasFFmpeg, "\(ProtectionTestMedia.ffmpegMissing)"),
-          arguments: [ProtectionScheme.cenc, .cbcs], [MediaKind.video, .audio])
-    func withoutTheKeyTheFramesDiffer(scheme: ProtectionScheme, kind: MediaKind) throws {
-        let clear = try Self.clearTrack(kind)
+          arguments: [ProtectionScheme.cenc, .cbcs], TestTrack.allCases)
+    func withoutTheKeyTheFramesDiffer(scheme: ProtectionScheme, kind: TestTrack) throws {
+        let clear = try kind.clear
         let expected = try ProtectionTestMedia.frameHashes(of: clear.initSegment + clear.fragments[0])
         let file = try Self.protectedInit(clear, scheme: scheme) + Self.protectedFragments(clear, scheme: scheme)[0]
         for key in [nil, Self.wrongKey] {

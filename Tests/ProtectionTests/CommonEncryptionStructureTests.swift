@@ -12,9 +12,9 @@ import TestSupport
     static let key = CommonEncryptionInteropTests.key
 
     @Test(.enabled(if: ProtectionTestMedia.hasFFmpeg, "\(ProtectionTestMedia.ffmpegMissing)"),
-          arguments: [ProtectionScheme.cenc, .cbcs], [MediaKind.video, .audio])
-    func fragmentBoxesDescribeEverySample(scheme: ProtectionScheme, kind: MediaKind) throws {
-        let clear = try CommonEncryptionInteropTests.clearTrack(kind)
+          arguments: [ProtectionScheme.cenc, .cbcs], TestTrack.allCases)
+    func fragmentBoxesDescribeEverySample(scheme: ProtectionScheme, kind: TestTrack) throws {
+        let clear = try kind.clear
         let track = try ProtectedTrack(initSegment: clear.initSegment)
         let ivSize = scheme == .cenc ? 8 : 0
         var ivs = Set<[UInt8]>()
@@ -28,7 +28,7 @@ import TestSupport
             #expect(chunk.sampleRanges.first?.lowerBound == chunk.mdat.payload.startIndex)
             #expect(chunk.sampleRanges.last?.upperBound == chunk.mdat.range.upperBound)
 
-            if scheme == .cbcs && kind == .audio {
+            if scheme == .cbcs && !kind.isVideo {
                 #expect(chunk.trafChildTypes == ["tfhd", "tfdt", "trun"], "cbcs audio has no sample auxiliary information")
                 continue
             }
@@ -36,10 +36,10 @@ import TestSupport
             #expect(chunk.entries.count == chunk.sampleRanges.count)
             #expect(chunk.saizSizes.count == chunk.sampleRanges.count)
             #expect(Int(try #require(chunk.saioOffset)) == chunk.sencEntriesOffset, "saio points at senc's first entry, relative to moof")
-            #expect(chunk.sencFlags == (kind == .video ? 2 : 0))
+            #expect(chunk.sencFlags == (kind.isVideo ? 2 : 0))
             for (index, entry) in chunk.entries.enumerated() {
-                #expect(Int(chunk.saizSizes[index]) == ivSize + (kind == .video ? 2 + 6 * entry.subsamples.count : 0))
-                if kind == .video {
+                #expect(Int(chunk.saizSizes[index]) == ivSize + (kind.isVideo ? 2 + 6 * entry.subsamples.count : 0))
+                if kind.isVideo {
                     let total = entry.subsamples.reduce(0) { $0 + $1.clear + $1.protected }
                     #expect(total == chunk.sampleRanges[index].count, "sample \(index)'s subsamples cover it exactly")
                     #expect(entry.subsamples.allSatisfy { $0.protected % 16 == 0 })
@@ -63,9 +63,9 @@ import TestSupport
     }
 
     @Test(.enabled(if: ProtectionTestMedia.hasFFmpeg, "\(ProtectionTestMedia.ffmpegMissing)"),
-          arguments: [ProtectionScheme.cenc, .cbcs], [MediaKind.video, .audio])
-    func referenceDecryptionGivesBackEverySample(scheme: ProtectionScheme, kind: MediaKind) throws {
-        let clear = try CommonEncryptionInteropTests.clearTrack(kind)
+          arguments: [ProtectionScheme.cenc, .cbcs], TestTrack.allCases)
+    func referenceDecryptionGivesBackEverySample(scheme: ProtectionScheme, kind: TestTrack) throws {
+        let clear = try kind.clear
         let protectedInit = try CommonEncryptionInteropTests.protectedInit(clear, scheme: scheme)
         for (fragment, protected) in zip(clear.fragments, try CommonEncryptionInteropTests.protectedFragments(clear, scheme: scheme)) {
             let samples = try MovieFragment(parsing: fragment).samples.map { Array($0.data) }
@@ -121,9 +121,9 @@ import TestSupport
     // MARK: - Init segments
 
     @Test(.enabled(if: ProtectionTestMedia.hasFFmpeg, "\(ProtectionTestMedia.ffmpegMissing)"),
-          arguments: [ProtectionScheme.cenc, .cbcs], [MediaKind.video, .audio])
-    func initSegmentCarriesTheSchemeBoxes(scheme: ProtectionScheme, kind: MediaKind) throws {
-        let clear = try CommonEncryptionInteropTests.clearTrack(kind)
+          arguments: [ProtectionScheme.cenc, .cbcs], TestTrack.allCases)
+    func initSegmentCarriesTheSchemeBoxes(scheme: ProtectionScheme, kind: TestTrack) throws {
+        let clear = try kind.clear
         let pssh = [PSSH.box(for: .clearKey, key: Self.key, scheme: scheme)!, PSSH.box(for: .playReady, key: Self.key, scheme: scheme)!]
         let protected = try CommonEncryption.protectInitSegment(clear.initSegment, scheme: scheme, key: Self.key, pssh: pssh)
         let sinfSize = 8 + 12 + 20 + 8 + (scheme == .cenc ? 32 : 49)
@@ -133,7 +133,7 @@ import TestSupport
         let stsd = try #require(boxes.first(path: "moov/trak/mdia/minf/stbl/stsd"))
         let entry = try #require(stsd.children.first)
         let clearEntry = try #require(clearBoxes.first(path: "moov/trak/mdia/minf/stbl/stsd")?.children.first)
-        #expect(entry.type == (kind == .video ? "encv" : "enca"))
+        #expect(entry.type == (kind.isVideo ? "encv" : "enca"))
         #expect(entry.payload.prefix(clearEntry.payload.count).elementsEqual(clearEntry.payload), "the entry keeps its fields and children")
         let sinf = try #require(entry.children.last)
         #expect(sinf.type == "sinf")
@@ -148,7 +148,7 @@ import TestSupport
         default:
             #expect(tenc.version == 1 && tenc.perSampleIVSize == 0)
             #expect(tenc.constantIV == CommonEncryption.constantIV(for: Self.key) && tenc.constantIV?.count == 16)
-            #expect((tenc.cryptByteBlock, tenc.skipByteBlock) == (kind == .video ? (1, 9) : (0, 0)))
+            #expect((tenc.cryptByteBlock, tenc.skipByteBlock) == (kind.isVideo ? (1, 9) : (0, 0)))
         }
         // pssh boxes end the moov, in order.
         let moov = try #require(boxes.first(path: "moov"))
@@ -165,6 +165,8 @@ import TestSupport
     func protectedTrackReadsTheClearHeader() throws {
         let video = try ProtectedTrack(initSegment: try ProtectionTestMedia.video().initSegment)
         #expect(video == ProtectedTrack(trackID: 1, kind: .video, originalFormat: "avc1", layout: .nalUnits(.avc, lengthSize: 4)))
+        let hevc = try ProtectedTrack(initSegment: try ProtectionTestMedia.hevc().initSegment)
+        #expect(hevc == ProtectedTrack(trackID: 1, kind: .video, originalFormat: "hvc1", layout: .nalUnits(.hevc, lengthSize: 4)))
         let audio = try ProtectedTrack(initSegment: try ProtectionTestMedia.audio().initSegment)
         #expect(audio == ProtectedTrack(trackID: 2, kind: .audio, originalFormat: "mp4a", layout: .wholeSample))
         let fragment = try ProtectionTestMedia.video().fragments[0]

@@ -6,6 +6,24 @@ import ISOBMFF
 import Media
 import TestSupport
 
+/// The real tracks the tests protect.
+enum TestTrack: String, CaseIterable, CustomStringConvertible {
+    case h264, hevc, aac
+
+    var clear: ClearTrack {
+        get throws {
+            switch self {
+            case .h264: try ProtectionTestMedia.video()
+            case .hevc: try ProtectionTestMedia.hevc()
+            case .aac: try ProtectionTestMedia.audio()
+            }
+        }
+    }
+
+    var isVideo: Bool { self != .aac }
+    var description: String { rawValue }
+}
+
 /// One stored clear track: its header and fragments, as the origin reads them.
 struct ClearTrack {
     var info: TrackInfo
@@ -26,9 +44,29 @@ enum ProtectionTestMedia {
 
     /// Made once per test run; tests only read it.
     static let clip: Result<(video: ClearTrack, audio: ClearTrack), any Error> = Result { try makeClip() }
+    static let hevcClip: Result<ClearTrack, any Error> = Result { try makeHEVC() }
 
     static func video() throws -> ClearTrack { try clip.get().video }
     static func audio() throws -> ClearTrack { try clip.get().audio }
+    static func hevc() throws -> ClearTrack { try hevcClip.get() }
+
+    /// 2 s of HEVC (libx265, two closed GOPs with B-frames) in `hvc1`.
+    private static func makeHEVC() throws -> ClearTrack {
+        let dir = try TemporaryDirectory()
+        let file = dir.path("h.mp4")
+        try ExternalTool.run("ffmpeg", ["-v", "error", "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25", "-t", "2",
+                                        "-c:v", "libx265", "-x265-params", "log-level=error:keyint=25:min-keyint=25:scenecut=0:open-gop=0",
+                                        "-tag:v", "hvc1", "-video_track_timescale", "90000",
+                                        "-movflags", "+frag_keyframe+empty_moov+default_base_moof", "-f", "mp4", file],
+                             rejectingErrorOutput: true)
+        let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: file)))
+        guard let hvcC = try Box.parseAll(bytes).first(path: "moov/trak/mdia/minf/stbl/stsd/hvc1/hvcC") else {
+            throw MediaError(description: "ffmpeg's HEVC file has no hvc1/hvcC")
+        }
+        let info = TrackInfo(trackID: 1, kind: .video, name: "video", timescale: 90000,
+                             codec: .hevc(try HEVCConfiguration(record: Array(hvcC.payload))), bitrate: 400_000)
+        return try restore(info, from: bytes)
+    }
 
     private static func makeClip() throws -> (video: ClearTrack, audio: ClearTrack) {
         let dir = try TemporaryDirectory()
