@@ -33,6 +33,8 @@ extension CommonEncryption {
             let box = boxes[index]
             guard box.type == "moof" else {
                 if box.type == "mdat" { throw CommonEncryptionError("the fragment has an 'mdat' with no 'moof' before it") }
+                // Its referenced sizes would no longer match the grown moofs.
+                if box.type == "sidx" { throw CommonEncryptionError("the fragment starts with a 'sidx'; pass the stored moof/mdat pairs (with their styp) and index the protected result") }
                 output.append(contentsOf: fragment[box.range])
                 index += 1
                 continue

@@ -41,6 +41,17 @@ public enum PSSH {
         }
     }
 
+    /// The `pssh` boxes for every DRM system `protection` signals, for the key of one track, in the order the policy
+    /// lists them (FairPlay contributes none). `licenseURL` gives a signalling's URL with its template filled in
+    /// (`{ContentKeyId}`, `{AlternativeMediaId}`); by default the template is used as it is.
+    public static func boxes(for protection: SchemeProtection, key: ContentKey,
+                             licenseURL: (DRMSignalling) -> String? = { $0.licenseURLTemplate }) -> [[UInt8]] {
+        protection.drm.compactMap { signalling in
+            box(for: signalling.system, key: key, scheme: protection.scheme, licenseURL: licenseURL(signalling),
+                customAttributes: signalling.customAttributes)
+        }
+    }
+
     // MARK: - Widevine
 
     /// WidevinePsshData (protobuf): `key_id` (field 2) per key, `content_id` (field 4) when given, and

@@ -73,4 +73,17 @@ import TestSupport
     @Test func fairPlayHasNoPSSH() {
         #expect(PSSH.box(for: .fairPlay, key: Self.key, scheme: .cbcs) == nil)
     }
+
+    @Test func aSchemesSignallingGivesItsBoxesInOrder() {
+        let protection = SchemeProtection(scheme: .cbcs, protocols: [.dash], defaultKey: Self.key, drm: [
+            DRMSignalling(system: .widevine), DRMSignalling(system: .fairPlay),
+            DRMSignalling(system: .playReady, licenseURLTemplate: "https://pr/{ContentKeyId}", customAttributes: "x"),
+        ])
+        let boxes = PSSH.boxes(for: protection, key: Self.key) { $0.licenseURLTemplate?.replacingOccurrences(of: "{ContentKeyId}", with: "k") }
+        #expect(boxes == [
+            PSSH.box(systemID: DRMSystem.widevine.systemID, keyIDs: [], data: PSSH.widevineData(keyIDs: [Self.kid], scheme: .cbcs)),
+            PSSH.box(systemID: DRMSystem.playReady.systemID, keyIDs: [],
+                     data: PSSH.playReadyObject(keyID: Self.kid, licenseURL: "https://pr/k", customAttributes: "x", scheme: .cbcs)),
+        ])
+    }
 }
