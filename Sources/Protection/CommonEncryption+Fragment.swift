@@ -57,8 +57,11 @@ extension CommonEncryption {
         var size = fragment.count
         var subsamples: [Subsample] = []
         var sizes: [UInt8] = []
-        for moof in boxes where moof.type == "moof" {
-            let layout = try ChunkLayout(moof: moof, in: fragment, track: track)
+        for (index, moof) in boxes.enumerated() where moof.type == "moof" {
+            guard index + 1 < boxes.count, boxes[index + 1].type == "mdat" else {
+                throw CommonEncryptionError("a 'moof' not followed by its 'mdat'; only CMAF fragments and chunks (moof then mdat) can be encrypted")
+            }
+            let layout = try ChunkLayout(moof: moof, mdat: boxes[index + 1], in: fragment, track: track)
             sizes.removeAll(keepingCapacity: true)
             for sample in layout.samples {
                 subsamples.removeAll(keepingCapacity: true)
@@ -78,14 +81,15 @@ extension CommonEncryption {
         var decodeTime: Int64
     }
 
-    /// The samples of one `moof` and where its `trun` data offsets lie.
+    /// The samples of one `moof` (each checked to lie in the `mdat` that follows it) and where its `trun` data offsets
+    /// lie.
     struct ChunkLayout {
         var traf: Box
         var samples: [ChunkSample] = []
         /// Offsets (in the clear fragment) of each `trun`'s data_offset field.
         var dataOffsetFields: [Int] = []
 
-        init(moof: Box, in bytes: [UInt8], track: ProtectedTrack) throws(CommonEncryptionError) {
+        init(moof: Box, mdat: Box, in bytes: [UInt8], track: ProtectedTrack) throws(CommonEncryptionError) {
             let trafs = moof.children(ofType: "traf")
             guard trafs.count == 1 else {
                 throw CommonEncryptionError("a 'moof' with \(trafs.count) 'traf' boxes; CMAF fragments carry exactly one track")
@@ -121,7 +125,7 @@ extension CommonEncryption {
                         }
                         samples.append(ChunkSample(range: offset..<(offset + Int(size)), decodeTime: time))
                         offset += Int(size)
-                        time += Int64(duration)
+                        time &+= Int64(duration)  // a hostile tfdt near Int64.max must not trap
                     }
                 }
             } catch let error as CommonEncryptionError {
@@ -131,16 +135,16 @@ extension CommonEncryption {
             } catch {
                 throw CommonEncryptionError("the fragment's 'traf' could not be read: \(error)")
             }
+            let dataStart = mdat.payload.startIndex, dataEnd = mdat.payload.endIndex
+            for sample in samples where sample.range.lowerBound < dataStart || sample.range.upperBound > dataEnd {
+                throw CommonEncryptionError("a sample at bytes \(sample.range) lies outside the 'mdat' that follows its 'moof' (\(dataStart)..<\(dataEnd)); the stored fragment is damaged")
+            }
         }
     }
 
     private static func protectChunk(moof: Box, mdat: Box, in fragment: [UInt8], encryptor: inout SampleEncryptor,
                                      into output: inout [UInt8]) throws(CommonEncryptionError) {
-        let layout = try ChunkLayout(moof: moof, in: fragment, track: encryptor.track)
-        let dataStart = mdat.payload.startIndex, dataEnd = mdat.payload.endIndex
-        for sample in layout.samples where sample.range.lowerBound < dataStart || sample.range.upperBound > dataEnd {
-            throw CommonEncryptionError("a sample at bytes \(sample.range) lies outside the 'mdat' that follows its 'moof' (\(dataStart)..<\(dataEnd))")
-        }
+        let layout = try ChunkLayout(moof: moof, mdat: mdat, in: fragment, track: encryptor.track)
 
         // Pass 1: subsamples and IVs → senc, saiz; the samples themselves are encrypted in the output afterwards.
         encryptor.beginChunk(sampleCount: layout.samples.count)

@@ -182,5 +182,24 @@ import TestSupport
         }
     }
 
+    @Test(.enabled(if: ProtectionTestMedia.hasFFmpeg, "\(ProtectionTestMedia.ffmpegMissing)"))
+    func aDamagedFragmentIsRefusedNotRead() throws {
+        let clear = try ProtectionTestMedia.video()
+        let track = try ProtectedTrack(initSegment: clear.initSegment)
+        let fragment = clear.fragments[0]
+        let trun = try #require(try Box.parseAll(fragment).first(path: "moof/traf/trun"))
+        for (field, value) in [(8, UInt32(0x7FFF_FFF0)), (8, UInt32(0xFFFF_0000)), (16, UInt32(0xFFFF_FFFF))] {  // data_offset, first sample size
+            var damaged = fragment
+            for i in 0..<4 { damaged[trun.payload.startIndex + field + i] = UInt8(truncatingIfNeeded: value >> (24 - 8 * UInt32(i))) }
+            #expect(throws: CommonEncryptionError.self) {
+                try CommonEncryption.protectFragment(damaged, scheme: .cenc, key: Self.key, track: track, ivContext: [])
+            }
+            #expect(throws: CommonEncryptionError.self) { try CommonEncryption.protectedFragmentSize(damaged, scheme: .cbcs, track: track) }
+        }
+        #expect(throws: CommonEncryptionError.self) {
+            try CommonEncryption.protectFragment(Array(fragment.dropLast(10)), scheme: .cenc, key: Self.key, track: track, ivContext: [])
+        }
+    }
+
     func bigEndian(_ v: Int64) -> [UInt8] { (0..<8).map { UInt8(truncatingIfNeeded: UInt64(bitPattern: v) >> (56 - 8 * UInt64($0))) } }
 }
