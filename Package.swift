@@ -104,7 +104,10 @@ let package = Package(
         .testTarget(name: "EncodeTests", dependencies: ["Encode", "EncodeModel", "Media", "CFFmpeg"]),
         // Reads docs/ARCHITECTURE.md's module map and every import under Sources/: the map is the rule.
         .testTarget(name: "ArchitectureTests"),
-        .testTarget(name: "ProtectionTests", dependencies: ["Protection", "Media", "ISOBMFF", "TestSupport"]),
+        .testTarget(name: "ProtectionTests", dependencies: [
+            "Protection", "Media", "ISOBMFF", "TestSupport", .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "_CryptoExtras", package: "swift-crypto"),
+        ]),
         .testTarget(name: "KeyAccessTests", dependencies: [
             "KeyAccess", "Protection", "HTTP", "EventLoop", "TestSupport", .product(name: "JWTKit", package: "jwt-kit"),
             .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log"),
