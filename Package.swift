@@ -116,6 +116,6 @@ let package = Package(
             "Origin", "KeyAccess", "Protection", "HTTP", "EventLoop", "TestSupport", .product(name: "JWTKit", package: "jwt-kit"),
             .product(name: "Logging", package: "swift-log"),
         ]),
-        .testTarget(name: "OriginTests", dependencies: ["Origin", "MediaDirectory", "Live", "Media", "ISOBMFF", "Packaging", "HTTP", "EventLoop", "TestSupport"]),
+        .testTarget(name: "OriginTests", dependencies: ["Origin", "MediaDirectory", "Live", "Media", "ISOBMFF", "Packaging", "Protection", "HTTP", "EventLoop", "TestSupport"]),
     ]
 )

@@ -91,14 +91,15 @@ public struct ProtectedTrack: Sendable, Hashable {
             guard let config = children.first(where: { $0.type == codec.configBox }) else {
                 throw CommonEncryptionError("sample entry '\(entry.type)' of track \(track.trackID) has no '\(codec.configBox)' box; the NAL length size is unknown")
             }
-            let lengthSize: Int
-            do {
-                switch codec.family {
-                case .avc: lengthSize = try AVCConfiguration(record: Array(config.payload)).nalUnitLengthSize
-                case .hevc: lengthSize = try HEVCConfiguration(record: Array(config.payload)).nalUnitLengthSize
-                }
-            } catch { throw .parse(error, in: "'\(codec.configBox)' of track \(track.trackID)") }
-            layout = .nalUnits(codec.family, lengthSize: lengthSize)
+            // Only the NAL length size matters here: `lengthSizeMinusOne` is the low two bits of byte 4 of an `avcC`
+            // (ISO/IEC 14496-15 §5.3.3.1) and of byte 21 of an `hvcC` (§8.3.3.1); the parameter sets are not read.
+            let record = Array(config.payload)
+            let offset = codec.family == .avc ? 4 : 21
+            guard record.count > offset, record[offset] & 0x03 != 2 else {
+                throw CommonEncryptionError("'\(codec.configBox)' of track \(track.trackID) is too short or names a 3-byte NAL length; "
+                                            + "the stored CMAF is damaged: re-record or re-ingest it")
+            }
+            layout = .nalUnits(codec.family, lengthSize: Int(record[offset] & 0x03) + 1)
         case .text:
             throw CommonEncryptionError("track \(track.trackID) is a text track; common encryption protects audio and video only: leave it clear")
         }
