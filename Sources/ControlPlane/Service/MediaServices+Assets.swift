@@ -282,8 +282,14 @@ extension MediaServices {
             if let name = properties.defaultContentKeyPolicyName {
                 policy.properties?.defaultContentKeyPolicyName = try existingContentKeyPolicy(name, field: "properties.defaultContentKeyPolicyName")
             }
-            for slot in properties.keySlots {
-                if let name = slot.policyName { _ = try existingContentKeyPolicy(name, field: "properties.contentKeys.policyName") }
+            for scheme in properties.encryptingSchemes {
+                let field = "properties.\(scheme.scheme.propertyName).contentKeys"
+                if let name = scheme.contentKeys?.defaultKey?.policyName {
+                    _ = try existingContentKeyPolicy(name, field: "\(field).defaultKey.policyName")
+                }
+                for (index, mapping) in (scheme.contentKeys?.keyToTrackMappings ?? []).enumerated() {
+                    if let name = mapping.policyName { _ = try existingContentKeyPolicy(name, field: "\(field).keyToTrackMappings[\(index)].policyName") }
+                }
             }
         }
         policy.name = name

@@ -106,7 +106,8 @@ extension MediaServices {
     /// Checks that `name` names a content key policy; returns its name as created.
     func existingContentKeyPolicy(_ name: String, field: String) throws(ARMError) -> String {
         guard let policy = contentKeyPolicies[Self.key(name)] else {
-            throw .badRequest("The content key policy '\(name)' does not exist; create it first (PUT …/contentKeyPolicies/\(name)).", target: field)
+            throw .badRequest("'\(field)' names the content key policy '\(name)', which does not exist; create it first (PUT …/contentKeyPolicies/\(name)).",
+                              target: field)
         }
         return policy.name ?? name
     }
