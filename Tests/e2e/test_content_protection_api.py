@@ -162,7 +162,7 @@ def test_content_protection_through_the_sdk(tmp_path):
         refused(lambda: client.streaming_locators.create(RG, ACCOUNT, "noPolicy", StreamingLocator(
             asset_name="drmarchive", streaming_policy_name="Predefined_ClearKey", default_content_key_policy_name="missing")), "missing")
         refused(lambda: client.content_key_policies.delete(RG, ACCOUNT, "tokenPolicy"), "tokenPolicy", "streaming locator")
-        refused(lambda: client.content_key_policies.delete(RG, ACCOUNT, "openPolicy"), "aesAndCenc")
+        refused(lambda: client.content_key_policies.delete(RG, ACCOUNT, "openPolicy"), "customLocator")
 
         before = {name: keys_of(client, name) for name in ("aesLocator", "cencLocator", "customLocator")}
         paths_before = {name: paths_of(client, name) for name in ("aesLocator", "cencLocator", "customLocator")}
@@ -180,11 +180,16 @@ def test_content_protection_through_the_sdk(tmp_path):
         secrets = client.content_key_policies.get_policy_properties_with_secrets(RG, ACCOUNT, "tokenPolicy")
         assert bytes(secrets.options[0].restriction.primary_verification_key.key_value) == hmac_key
 
-        # Deleting the locators frees the policy.
+        # Deleting the locators frees the policy; one a streaming policy names stays until that policy goes.
         for name in before:
             client.streaming_locators.delete(RG, ACCOUNT, name)
         client.content_key_policies.delete(RG, ACCOUNT, "tokenPolicy")
-        assert [p.name for p in client.content_key_policies.list(RG, ACCOUNT)] == ["openPolicy"]
+        with pytest.raises(HttpResponseError) as raised:
+            client.content_key_policies.delete(RG, ACCOUNT, "openPolicy")
+        assert raised.value.status_code == 400 and "aesAndCenc" in raised.value.error.message, raised.value
+        client.streaming_policies.delete(RG, ACCOUNT, "aesAndCenc")
+        client.content_key_policies.delete(RG, ACCOUNT, "openPolicy")
+        assert list(client.content_key_policies.list(RG, ACCOUNT)) == []
     finally:
         again.stop()
     assert again.proc.returncode == 0, again.read_log()[-3000:]
