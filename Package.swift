@@ -59,7 +59,7 @@ let package = Package(
         .target(name: "Ingest", dependencies: ["EventLoop", "HTTP", "RTMP", "ISOBMFF", "Media", "Live", "MediaDirectory", .product(name: "Logging", package: "swift-log")]),
         .target(name: "Origin", dependencies: ["HTTP", "Packaging", "Protection", "KeyAccess", "Live", "Media", "ISOBMFF", "MediaDirectory", "EventLoop", .product(name: "Logging", package: "swift-log")]),
         .target(name: "ControlPlane", dependencies: [
-            "AMSModels", "Media", "EventLoop", "HTTP", "Live", "MediaDirectory", "Packaging", "EncodeModel",
+            "AMSModels", "Media", "EventLoop", "HTTP", "Live", "MediaDirectory", "Packaging", "Protection", "EncodeModel",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -95,7 +95,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["EventLoop"], path: "Tests/TestSupport"),
         .testTarget(name: "AMSModelsTests", dependencies: ["AMSModels", "TestSupport"]),
         .testTarget(name: "ControlPlaneTests", dependencies: [
-            "ControlPlane", "MediaDirectory", "AMSModels", "TestSupport", "Live", "Media", "EventLoop", "HTTP", "EncodeModel", .product(name: "GRDB", package: "GRDB.swift"),
+            "ControlPlane", "MediaDirectory", "AMSModels", "Protection", "TestSupport", "Live", "Media", "EventLoop", "HTTP", "EncodeModel", .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         .testTarget(name: "SystemdTests", dependencies: ["Systemd", "EventLoop", "TestSupport", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "ApplianceTests", dependencies: ["Appliance", .product(name: "Logging", package: "swift-log")]),
