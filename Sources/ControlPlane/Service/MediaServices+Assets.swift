@@ -205,12 +205,12 @@ extension MediaServices {
 
     /// A key id another locator already uses must carry the same value there: key delivery answers by key id.
     private func checkKeysAgainstOtherLocators(_ keys: [StreamingLocatorContentKey]) throws(ARMError) {
-        for (index, key) in keys.enumerated() {
+        for key in keys {
             for other in locators.values {
                 guard let used = other.properties?.contentKeys?.first(where: { $0.id.lowercased() == key.id.lowercased() }) else { continue }
                 guard let value = used.value, let mine = key.value, Data(base64Encoded: value) == Data(base64Encoded: mine) else {
                     throw .badRequest("The content key id '\(key.id)' is already used by streaming locator '\(other.name ?? "")' with another value; use a new id, or the same value.",
-                                      target: "properties.contentKeys[\(index)].id")
+                                      target: "properties.contentKeys")
                 }
             }
         }

@@ -4,9 +4,11 @@ import Foundation
 extension MediaServices {
     // MARK: - Content key policies
 
-    /// Every policy, secrets masked.
+    /// Every policy, oldest first (a stable order for paging), secrets masked.
     public func contentKeyPolicyList(account: ResourceID) -> [ContentKeyPolicy] {
-        contentKeyPolicies.values.map { render($0, account: account) }
+        contentKeyPolicies.values
+            .sorted { ($0.properties?.created ?? .distantPast, $0.name ?? "") < ($1.properties?.created ?? .distantPast, $1.name ?? "") }
+            .map { render($0, account: account) }
     }
 
     /// GET: secrets masked (spec §7.1).
