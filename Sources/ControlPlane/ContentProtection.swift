@@ -160,7 +160,7 @@ extension StreamingPolicy {
     static let templateTokens: Set<String> = ["ContentKeyId", "AlternativeMediaId"]
 
     /// Encrypting schemes: no download, no clear scheme beside them (the origin serves a protected locator only
-    /// encrypted), CBCS on HLS only (it is FairPlay's `cbcs-aapl`; DASH and Smooth take CENC), labelled key-to-track
+    /// encrypted), CBCS on HLS and DASH (`cbcs-aapl`; Smooth Streaming takes CENC), labelled key-to-track
     /// mappings with FourCC conditions, and absolute URL templates that use only the service's tokens.
     static func validateEncryption(_ properties: StreamingPolicyProperties) throws(ARMError) {
         let encrypting = properties.encryptingSchemes
@@ -174,9 +174,9 @@ extension StreamingPolicy {
             if scheme.protocols?.download == true {
                 throw .badRequest("'\(field).enabledProtocols.download' must be false: progressive download cannot be encrypted.", target: "\(field).enabledProtocols.download")
             }
-            if scheme.scheme == .commonEncryptionCbcs, scheme.protocols?.dash == true || scheme.protocols?.smoothStreaming == true {
-                throw .badRequest("'\(field)' can be enabled for HLS only (CBCS is served as FairPlay's cbcs-aapl); encrypt DASH and Smooth Streaming with 'commonEncryptionCenc'.",
-                                  target: "\(field).enabledProtocols")
+            if scheme.scheme == .commonEncryptionCbcs, scheme.protocols?.smoothStreaming == true {
+                throw .badRequest("'\(field)' can be enabled for HLS and DASH, not Smooth Streaming (its clients take CENC); encrypt Smooth Streaming with 'commonEncryptionCenc'.",
+                                  target: "\(field).enabledProtocols.smoothStreaming")
             }
             for (index, selection) in (scheme.clearTracks ?? []).enumerated() {
                 _ = try fourCCs(selection, field: "\(field).clearTracks[\(index)]")

@@ -217,7 +217,7 @@ extension APIHarness {
             }
             try await refused(["envelopeEncryption": ["enabledProtocols": protocols(hls: true)], "commonEncryptionCbcs": ["enabledProtocols": protocols(hls: true)]],
                               naming: "'Hls' is enabled in both")
-            try await refused(["commonEncryptionCbcs": ["enabledProtocols": protocols(dash: true)]], naming: "properties.commonEncryptionCbcs")
+            try await refused(["commonEncryptionCbcs": ["enabledProtocols": protocols(smooth: true)]], naming: "properties.commonEncryptionCbcs.enabledProtocols.smoothStreaming")
             try await refused(["commonEncryptionCenc": ["enabledProtocols": protocols(dash: true, download: true)]], naming: "download")
             try await refused(["noEncryption": ["enabledProtocols": protocols(hls: true)], "commonEncryptionCenc": ["enabledProtocols": protocols(dash: true)]],
                               naming: "properties.noEncryption")
