@@ -126,6 +126,7 @@ def bench_segments(work):
         # nginx serves the clear CMAF segment's bytes from a file.
         static = os.path.join(work, "static")
         os.makedirs(static, exist_ok=True)
+        os.chmod(work, 0o755)   # nginx's workers run unprivileged and must reach the file
         with open(os.path.join(static, "segment.mp4"), "wb") as f:
             f.write(get(cases["CMAF segment, clear"]))
         nginx_port = free_port()
