@@ -1,4 +1,5 @@
 // Request routing for the ARM control API: method + path → which resource or action, matched case-insensitively like ARM.
+import AMSModels
 import Foundation
 
 /// The HTTP methods the control API answers.

@@ -1,4 +1,5 @@
 // The control API's asset family: assets and the streaming locators that publish them.
+import AMSModels
 import Foundation
 import HTTP
 

@@ -1,4 +1,5 @@
 // The control API's streaming endpoint family: endpoints, their actions, SKUs and operations.
+import AMSModels
 import Foundation
 import HTTP
 

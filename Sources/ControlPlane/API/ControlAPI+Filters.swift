@@ -1,4 +1,5 @@
 // The control API's filter family: account filters and asset filters.
+import AMSModels
 import Foundation
 import HTTP
 

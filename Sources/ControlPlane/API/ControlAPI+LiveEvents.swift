@@ -1,4 +1,5 @@
 // The control API's live event family: live events, their actions and operations, and their live outputs.
+import AMSModels
 import Foundation
 import HTTP
 

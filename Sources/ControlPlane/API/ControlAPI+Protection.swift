@@ -1,5 +1,6 @@
 // The control API's protection family: streaming policies and content key policies (secrets masked except in
 // getPolicyPropertiesWithSecrets).
+import AMSModels
 import Foundation
 import HTTP
 
