@@ -41,7 +41,7 @@ public enum TokenKeySource: Sendable, Equatable {
 public struct ContentKeyPolicyCreateOptions: Sendable, Equatable {
     /// Policy name.
     public var name: String
-    /// `--open`: anyone gets the key; otherwise `--token`.
+    /// `--open`: anyone gets the key; otherwise a token restriction (`--token-restricted`).
     public var open: Bool
     /// `--issuer` (token).
     public var issuer: String?
@@ -80,14 +80,14 @@ public struct ContentKeyPolicyCreateOptions: Sendable, Equatable {
             let tokenOnly = [(issuer != nil, "--issuer"), (audience != nil, "--audience"), (primaryKey != nil, "a verification key"),
                              (!alternateKeys.isEmpty, "--alternate-key"), (!claims.isEmpty, "--claim"), (bindKeyID, "--bind-key-id")]
             if let misplaced = tokenOnly.first(where: { $0.0 }) {
-                throw .usage("\(misplaced.1) belongs to a token policy, not an --open one", hint: "drop it, or use --token instead of --open")
+                throw .usage("\(misplaced.1) belongs to a token policy, not an --open one", hint: "drop it, or use --token-restricted instead of --open")
             }
             restriction = .open
         } else {
-            guard let issuer, !issuer.isEmpty else { throw .usage("a --token policy needs --issuer (the iss claim tokens must carry)") }
-            guard let audience, !audience.isEmpty else { throw .usage("a --token policy needs --audience (the aud claim tokens must carry)") }
+            guard let issuer, !issuer.isEmpty else { throw .usage("a token-restricted policy needs --issuer (the iss claim tokens must carry)") }
+            guard let audience, !audience.isEmpty else { throw .usage("a token-restricted policy needs --audience (the aud claim tokens must carry)") }
             guard let primaryKey else {
-                throw .usage("a --token policy needs a verification key",
+                throw .usage("a token-restricted policy needs a verification key",
                              hint: "pass --symmetric-key BASE64, --generate-key, --rsa-modulus with --rsa-exponent, or --x509 FILE")
             }
             let primary = try Self.key(primaryKey, option: "the verification key", generated: &generated)

@@ -166,7 +166,7 @@ extension ResourceText {
     /// `NAME RESTRICTION ISSUER AUDIENCE KEY DESCRIPTION` (the first option's restriction).
     public static func keyPolicyTable(_ policies: [ContentKeyPolicy]) -> String {
         guard !policies.isEmpty else {
-            return "No content key policies. Create one with `edgelive key-policy create NAME --open` or `--token ...`.\n"
+            return "No content key policies. Create one with `edgelive key-policy create NAME --open` or `--token-restricted ...`.\n"
         }
         return TextTable(columns: ["NAME", "RESTRICTION", "ISSUER", "AUDIENCE", "KEY", "DESCRIPTION"], rows: policies.map { policy in
             let option = policy.properties?.options?.first

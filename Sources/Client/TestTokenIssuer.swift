@@ -118,7 +118,7 @@ public enum TestTokenIssuer {
         }
         guard !restrictions.isEmpty else {
             throw ClientError(.failure, message: "content key policy '\(policyName)' is open: key delivery hands its keys out without a token",
-                              hint: "players need no token for it; make a --token policy with `edgelive key-policy create` to require one")
+                              hint: "players need no token for it; make a token-restricted policy with `edgelive key-policy create` to require one")
         }
         // Prefer an option that can be signed here: a JWT restriction with a symmetric primary key.
         let signable = restrictions.first { restriction in

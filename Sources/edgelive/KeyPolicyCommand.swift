@@ -10,7 +10,7 @@ struct KeyPolicyCommand: AsyncParsableCommand {
         discussion: """
             A policy is open (anyone gets the key) or wants a JWT from your token issuer: its iss and aud, signed with the \
             policy's key (HS256 with a symmetric key, RS256 with an RSA key or X.509 certificate), with the required claims. \
-            Example: edgelive key-policy create tokens --token --issuer https://sts.example --audience edgelive --generate-key --bind-key-id
+            Example: edgelive key-policy create tokens --token-restricted --issuer https://sts.example --audience edgelive --generate-key --bind-key-id
             """,
         subcommands: [Create.self, List.self, Show.self, Delete.self])
 
@@ -18,7 +18,8 @@ struct KeyPolicyCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create or replace a content key policy (ClearKey delivery, open or token-restricted).")
         @Argument(help: "Policy name.") var name: String
         @Flag(help: "Anyone may have the keys (no token).") var open = false
-        @Flag(help: "Key delivery wants a JWT (give --issuer, --audience and a verification key).") var token = false
+        // `--token` is every client verb's API bearer token, so the restriction flag has a longer name; --issuer implies it.
+        @Flag(help: "Key delivery wants a JWT: give --issuer, --audience and a verification key (implied by --issuer).") var tokenRestricted = false
         @Option(help: "Token: the issuer (iss) tokens must carry.") var issuer: String?
         @Option(help: "Token: the audience (aud) tokens must carry.") var audience: String?
         @Option(help: "Token: the HMAC key tokens are signed with (HS256), base64.") var symmetricKey: String?
@@ -36,12 +37,19 @@ struct KeyPolicyCommand: AsyncParsableCommand {
         @Option(help: "Free text.") var description: String?
         @OptionGroup var client: ClientCommandOptions
 
+        /// A token restriction was asked for, by name or by its options.
+        var token: Bool {
+            tokenRestricted || issuer != nil || audience != nil || symmetricKey != nil || generateKey || rsaModulus != nil || rsaExponent != nil
+                || x509 != nil || !alternateKeys.isEmpty || !claims.isEmpty || bindKeyId
+        }
+
         func validate() throws {
-            guard open != token else { throw ValidationError("give exactly one of --open and --token") }
+            if open, token { throw ValidationError("--open gives the keys to anyone; drop the token options (--token-restricted, --issuer, --audience, keys, --claim, --bind-key-id)") }
+            guard open || token else { throw ValidationError("say who gets the keys: --open, or --token-restricted with --issuer, --audience and a key") }
             if token {
                 let sources = [symmetricKey != nil, generateKey, rsaModulus != nil || rsaExponent != nil, x509 != nil].filter { $0 }.count
                 guard sources == 1 else {
-                    throw ValidationError("a --token policy needs exactly one verification key: --symmetric-key, --generate-key, --rsa-modulus with --rsa-exponent, or --x509")
+                    throw ValidationError("a token-restricted policy needs exactly one verification key: --symmetric-key, --generate-key, --rsa-modulus with --rsa-exponent, or --x509")
                 }
                 if (rsaModulus == nil) != (rsaExponent == nil) { throw ValidationError("--rsa-modulus and --rsa-exponent go together") }
             }
