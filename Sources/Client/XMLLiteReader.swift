@@ -31,6 +31,10 @@ struct XMLLiteError: Error, Sendable, Equatable {
 
 /// Parses a whole document into its root element.
 enum XMLLiteReader {
+    /// How deep elements may nest. Key documents nest about six deep; the limit keeps a hostile file from building a
+    /// tree whose recursive teardown would exhaust the stack.
+    static let maximumDepth = 64
+
     static func parse(_ text: String) throws(XMLLiteError) -> XMLLiteElement {
         var reader = Cursor(Array(text.unicodeScalars))
         var stack: [(element: XMLLiteElement, scope: [String: String])] = []
@@ -104,6 +108,7 @@ enum XMLLiteReader {
                 if selfClosing {
                     if stack.isEmpty { root = element } else { stack[stack.count - 1].element.children.append(element) }
                 } else {
+                    guard stack.count < maximumDepth else { throw XMLLiteError(reason: "elements nest more than \(maximumDepth) deep") }
                     stack.append((element, scope))
                     namespaces = scope
                 }

@@ -427,6 +427,7 @@ import FoundationXML
         #expect(refusal("<MPD xmlns=\"urn:mpeg:dash:schema:mpd:2011\"/>")?.contains("not a CPIX document") == true)
         #expect(refusal(head + "<cpix:ContentKeyList></cpix:ContentKeyList></cpix:CPIX>")?.contains("no content keys") == true)
         #expect(refusal(head + "<cpix:ContentKeyList>")?.contains("never closed") == true)
+        #expect(refusal(String(repeating: "<a>", count: 100_000))?.contains("nest more than") == true)
         #expect(refusal("<!DOCTYPE x [<!ENTITY a \"b\">]>" + head + "</cpix:CPIX>")?.contains("DOCTYPE") == true)
         let noValue = head + #"<cpix:ContentKeyList><cpix:ContentKey kid="5e4d3c2b-1a09-4f8e-9d7c-6b5a49382716"/></cpix:ContentKeyList></cpix:CPIX>"#
         #expect(refusal(noValue)?.contains("no value") == true)
