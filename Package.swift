@@ -107,7 +107,7 @@ let package = Package(
         // Reads docs/ARCHITECTURE.md's module map and every import under Sources/: the map is the rule.
         .testTarget(name: "ArchitectureTests"),
         .testTarget(name: "ProtectionTests", dependencies: [
-            "Protection", "Media", "ISOBMFF", "TestSupport", .product(name: "Crypto", package: "swift-crypto"),
+            "Protection", "Packaging", "Media", "ISOBMFF", "TestSupport", .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "_CryptoExtras", package: "swift-crypto"),
         ]),
         .testTarget(name: "KeyAccessTests", dependencies: [

@@ -75,9 +75,6 @@ extension OriginResponder {
                         + "use a standard-latency URL")
             }
             if format.isSmooth { return (400, "encryption=cbcs-aapl is for HLS and DASH; Smooth Streaming uses encryption=cenc") }
-            if !format.usesFragmentedMP4 {
-                return (501, "SAMPLE-AES of MPEG-TS segments is not implemented; ask for format=m3u8-cmaf,encryption=cbcs-aapl")
-            }
         }
         return nil
     }
@@ -94,9 +91,12 @@ extension OriginResponder {
                 let template = scheme.drm.first { $0.system == .clearKey }?.licenseURLTemplate
                 return TrackProtectionSignal(method: .envelope, keyID: key.id,
                                              envelopeKeyURL: keyURL(template, key: key, protection: protection, path: "/keydelivery/?kid="))
-            case .cenc, .cbcs:
-                return TrackProtectionSignal(method: scheme.scheme == .cenc ? .cenc : .cbcs, keyID: key.id,
-                                             systems: keySystems(key, protection: protection))
+            case .cenc:
+                return TrackProtectionSignal(method: .cenc, keyID: key.id, systems: keySystems(key, protection: protection))
+            case .cbcs:
+                // The constant IV of CMAF's `tenc` is also the IV MPEG-TS SAMPLE-AES key lines write: one IV per key.
+                return TrackProtectionSignal(method: .cbcs, keyID: key.id, systems: keySystems(key, protection: protection),
+                                             constantIV: CommonEncryption.constantIV(for: key))
             }
         }
         var byFourCC: [String: TrackProtectionSignal?] = [:]
@@ -218,6 +218,32 @@ extension OriginResponder {
         } catch {
             return encryptionFailure("\(error)", track: track).response
         }
+    }
+
+    /// SAMPLE-AES of `track`'s stream in a TS segment (Apple's MPEG-2 stream encryption, with the key's constant IV,
+    /// which the playlist's key line carries); nil for clear tracks and for other schemes (the envelope encrypts the
+    /// muxed segment whole).
+    func sampleEncryption(for track: TrackInfo, protection: RequestProtection?) -> Result<TransportStreamSampleEncryption?, ErrorResponse> {
+        guard let protection, protection.scheme.scheme == .cbcs,
+              let key = protection.scheme.key(forFourCC: track.codec.fourCC) else { return .success(nil) }
+        let cipher: SampleAES
+        do {
+            cipher = try SampleAES(key: key, iv: CommonEncryption.constantIV(for: key))
+        } catch {
+            return .failure(encryptionFailure("\(error)", track: track))
+        }
+        return .success(TransportStreamSampleEncryption(nalUnit: { cipher.encryptNALUnit($0) }, aacFrame: { cipher.encryptAACFrame($0) }))
+    }
+
+    /// `m3u8-aapl-v3` muxes the audio into the video's segments, whose playlist names one key: the audio must use the
+    /// video's key or stay clear. The refusal otherwise (501: serving it would need a second key line).
+    func muxedAudioRefusal(video: TrackInfo, audio: TrackInfo, protection: RequestProtection?) -> ErrorResponse? {
+        guard let protection, protection.scheme.scheme == .cbcs,
+              let audioKey = protection.scheme.key(forFourCC: audio.codec.fourCC) else { return nil }
+        if let videoKey = protection.scheme.key(forFourCC: video.codec.fourCC), videoKey.id == audioKey.id { return nil }
+        return ErrorResponse(.error(status: 501, message: "format=m3u8-aapl-v3 muxes audio '\(audio.name)' into the segments of video "
+                                    + "'\(video.name)', but the streaming policy encrypts them with different keys (or the video not "
+                                    + "at all), which one SAMPLE-AES key line cannot name; use format=m3u8-aapl (audio as its own rendition)"))
     }
 
     private func encryptionFailure(_ reason: String, track: TrackInfo) -> ErrorResponse {

@@ -144,7 +144,8 @@ public struct OriginResponder: HTTPResponder {
 
         case let .fragment(bitrate, trackName, time):
             if !format.usesFragmentedMP4 {
-                let response = await transportStreamSegment(source, options: options, filters: filterSet, bitrate: bitrate, trackName: trackName, time: time)
+                let response = await transportStreamSegment(source, options: options, filters: filterSet, bitrate: bitrate, trackName: trackName,
+                                                            time: time, protection: encryption)
                 guard let track = await source.trackInfo(trackName: trackName, bitrate: bitrate) else { return response }
                 return envelopeEncrypted(response, track: track, time: time, protection: encryption)
             }
@@ -192,7 +193,7 @@ public struct OriginResponder: HTTPResponder {
     /// An MPEG-TS segment: the fragments ``HLSBuilder/tsSegments(_:track:options:)`` groups under `time`, plus, for
     /// v3 video, the default audio's samples from the same time span.
     private func transportStreamSegment(_ source: any MediaSource, options: ManifestOptions, filters: FilterSet, bitrate: Int,
-                                        trackName: String, time: Int64) async -> HTTPResponse {
+                                        trackName: String, time: Int64, protection: RequestProtection?) async -> HTTPResponse {
         var presentation = await source.presentation()
         switch muxableAudio(presentation, filters, options, source, requested: (trackName, bitrate)) {
         case .failure(let error): return error.response
@@ -233,9 +234,18 @@ public struct OriginResponder: HTTPResponder {
                     audioSamples += parsed.samples.filter { $0.decodeTime >= start && $0.decodeTime < end }
                 }
             }
-            audio = TransportStreamInput(track: muxed.track, samples: audioSamples)
+            if let refusal = muxedAudioRefusal(video: track, audio: muxed.track, protection: protection) { return refusal.response }
+            switch sampleEncryption(for: muxed.track, protection: protection) {
+            case .failure(let error): return error.response
+            case .success(let encryption):
+                audio = TransportStreamInput(track: muxed.track, samples: audioSamples, sampleEncryption: encryption)
+            }
         }
-        let input = TransportStreamInput(track: track, samples: samples)
+        let input: TransportStreamInput
+        switch sampleEncryption(for: track, protection: protection) {
+        case .failure(let error): return error.response
+        case .success(let encryption): input = TransportStreamInput(track: track, samples: samples, sampleEncryption: encryption)
+        }
         do {
             let bytes = try TransportStreamMuxer.segment(video: track.kind == .video ? input : nil,
                                                          audio: track.kind == .video ? audio : input,
@@ -303,8 +313,14 @@ public struct OriginResponder: HTTPResponder {
             case .success(let bytes): return segment(bytes, type: mp4Type(.video), maxAge: Self.fragmentMaxAge)
             }
         }
+        let encryption: TransportStreamSampleEncryption?
+        switch sampleEncryption(for: track, protection: protection) {
+        case .failure(let error): return error.response
+        case .success(let chosen): encryption = chosen
+        }
         do {
-            let bytes = try TransportStreamMuxer.segment(video: TransportStreamInput(track: track, samples: [first]), audio: nil,
+            let bytes = try TransportStreamMuxer.segment(video: TransportStreamInput(track: track, samples: [first], sampleEncryption: encryption),
+                                                         audio: nil,
                                                          continuityIndex: Int(parsed.sequenceNumber))
             return segment(bytes, type: Self.transportStreamType, maxAge: Self.fragmentMaxAge)
         } catch {

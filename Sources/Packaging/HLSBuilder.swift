@@ -35,6 +35,12 @@ public enum HLSBuilder {
         }
     }
 
+    /// The version of an MPEG-TS media playlist with SAMPLE-AES key lines: at least 5, as RFC 8216 §7 asks of
+    /// playlists using `KEYFORMAT` (`m3u8-aapl-v3` then declares 5 too: its segments stay version 3 TS).
+    static func sampleAESVersion(_ format: OutputFormat) -> Int {
+        max(5, version(for: format))
+    }
+
     // MARK: - Multivariant playlist
 
     /// The multivariant (master) playlist, served at `…/<name>.ism/manifest(format=m3u8-…)`.
@@ -177,12 +183,15 @@ public enum HLSBuilder {
         let nominal = Int64((presentation.nominalFragmentDuration * Double(options.fragmentsPerTSSegment)).rounded())
         let target = max(1, ManifestText.roundedSeconds(ticks: longest, timescale: timescale), nominal)
 
-        var lines = ["#EXTM3U", "#EXT-X-VERSION:\(version(for: options.format))", "#EXT-X-TARGETDURATION:\(target)"]
+        let protection = options.protection?.signal(for: track)
+        let keyLines = protection?.hlsTransportStreamKeyLines ?? []
+        var lines = ["#EXTM3U", "#EXT-X-VERSION:\(keyLines.isEmpty ? version(for: options.format) : sampleAESVersion(options.format))",
+                     "#EXT-X-TARGETDURATION:\(target)"]
         lines.append("#EXT-X-MEDIA-SEQUENCE:\(mediaSequence(presentation, first: list.segments.first?.mediaSequence))")
         lines.append("#EXT-X-DISCONTINUITY-SEQUENCE:\(list.discontinuitySequence)")
         if !presentation.isLive { lines.append("#EXT-X-PLAYLIST-TYPE:VOD") }
         lines.append("#EXT-X-INDEPENDENT-SEGMENTS")
-        let protection = options.protection?.signal(for: track)
+        lines += keyLines
         for segment in list.segments {
             for _ in 0..<segment.discontinuities { lines.append("#EXT-X-DISCONTINUITY") }
             if let key = protection?.hlsEnvelopeKeyLine(segmentTime: segment.startTime) { lines.append(key) }
@@ -202,17 +211,19 @@ public enum HLSBuilder {
         let segments = timeline.segments
         let timescale = track.timescale
         let suffix = OriginPaths.hlsSegmentSuffix(for: options.format)
-        var lines = ["#EXTM3U", "#EXT-X-VERSION:\(version(for: options.format, keyframesOnly: true))",
+        let map = options.format.usesFragmentedMP4 ? mapLine(track: track, options: options) : nil
+        let protection = options.protection?.signal(for: track)
+        let keyLines = (map != nil ? protection?.hlsKeyLines : protection?.hlsTransportStreamKeyLines) ?? []
+        let playlistVersion = version(for: options.format, keyframesOnly: true)
+        var lines = ["#EXTM3U", "#EXT-X-VERSION:\(map == nil && !keyLines.isEmpty ? sampleAESVersion(options.format) : playlistVersion)",
                      "#EXT-X-TARGETDURATION:\(targetDuration(presentation, timeline))"]
         lines.append("#EXT-X-MEDIA-SEQUENCE:\(mediaSequence(presentation, first: segments.first?.sequenceNumber))")
         lines.append("#EXT-X-DISCONTINUITY-SEQUENCE:\(timeline.discontinuitySequence)")
         if !presentation.isLive { lines.append("#EXT-X-PLAYLIST-TYPE:VOD") }
         lines.append("#EXT-X-I-FRAMES-ONLY")
         lines.append("#EXT-X-INDEPENDENT-SEGMENTS")
-        let map = options.format.usesFragmentedMP4 ? mapLine(track: track, options: options) : nil
-        let protection = options.protection?.signal(for: track)
         if let map { lines.append(map) }
-        if map != nil { lines += protection?.hlsKeyLines ?? [] }
+        lines += keyLines
         for segment in segments {
             if segment.discontinuity { lines += ["#EXT-X-DISCONTINUITY"] + (map.map { mapLines($0, after: protection) } ?? []) }
             if let key = protection?.hlsEnvelopeKeyLine(segmentTime: segment.startTime) { lines.append(key) }

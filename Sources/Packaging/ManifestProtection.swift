@@ -55,12 +55,17 @@ public struct TrackProtectionSignal: Sendable, Hashable {
     public var systems: [KeySystemSignal]
     /// Envelope: the URL of the raw 16-byte key.
     public var envelopeKeyURL: String?
+    /// CBCS: the constant IV (16 bytes). MPEG-TS SAMPLE-AES key lines carry it as `IV=0x…`, since TS segments have no
+    /// `tenc` to carry it; CMAF key lines leave it to the `tenc`.
+    public var constantIV: [UInt8]?
 
-    public init(method: Method, keyID: UUID, systems: [KeySystemSignal] = [], envelopeKeyURL: String? = nil) {
+    public init(method: Method, keyID: UUID, systems: [KeySystemSignal] = [], envelopeKeyURL: String? = nil,
+                constantIV: [UInt8]? = nil) {
         self.method = method
         self.keyID = keyID
         self.systems = systems
         self.envelopeKeyURL = envelopeKeyURL
+        self.constantIV = constantIV
     }
 }
 
@@ -104,9 +109,20 @@ public struct ManifestProtection: Sendable, Hashable {
 extension TrackProtectionSignal {
     /// `#EXT-X-KEY` lines written once before the segments (common encryption); empty for the envelope, whose key line
     /// carries each segment's IV (``hlsEnvelopeKeyLine(segmentTime:)``).
-    var hlsKeyLines: [String] {
+    var hlsKeyLines: [String] { hlsKeyLines(transportStream: false) }
+
+    /// The key lines of an MPEG-TS playlist: SAMPLE-AES (CBCS) only, each with the explicit ``constantIV``, which
+    /// Apple's MPEG-2 stream encryption restarts every NAL unit and audio frame from. Empty for other methods (the
+    /// origin serves TS under the envelope or SAMPLE-AES only).
+    var hlsTransportStreamKeyLines: [String] {
+        guard method == .cbcs, constantIV?.count == 16 else { return [] }
+        return hlsKeyLines(transportStream: true)
+    }
+
+    private func hlsKeyLines(transportStream: Bool) -> [String] {
         let method = self.method == .cenc ? "SAMPLE-AES-CTR" : "SAMPLE-AES"
         guard self.method != .envelope else { return [] }
+        let ivAttribute = transportStream ? constantIV.map { ["IV=0x" + $0.map { String(format: "%02x", $0) }.joined()] } ?? [] : []
         var lines: [String] = []
         for system in systems {
             var attributes = ["METHOD=\(method)"]
@@ -127,7 +143,7 @@ extension TrackProtectionSignal {
                 guard let url = system.keyURL ?? system.licenseURL else { continue }
                 attributes += ["URI=" + ManifestText.hlsQuoted(url), "KEYID=0x" + ManifestProtection.hex(keyID), "KEYFORMAT=\"identity\""]
             }
-            lines.append("#EXT-X-KEY:" + attributes.joined(separator: ","))
+            lines.append("#EXT-X-KEY:" + (attributes + ivAttribute).joined(separator: ","))
         }
         return lines
     }

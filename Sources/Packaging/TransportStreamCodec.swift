@@ -20,13 +20,19 @@ struct TransportStreamCodec: Sendable {
     /// PES `stream_id`: 0xE0 (video stream 0) or 0xC0 (audio stream 0).
     let streamID: UInt8
     let framing: Framing
+    /// The PMT's descriptors for the stream (ES_info): SAMPLE-AES signalling, else none.
+    let descriptors: [UInt8]
+    let sampleEncryption: TransportStreamSampleEncryption?
 
     static let startCode: [UInt8] = [0, 0, 0, 1]
 
-    init(_ track: TrackInfo) throws(PackagingError) {
+    init(_ track: TrackInfo, sampleEncryption: TransportStreamSampleEncryption? = nil) throws(PackagingError) {
+        self.sampleEncryption = sampleEncryption
         switch track.codec {
         case .avc(let c):
-            streamType = 0x1B
+            let encrypted = sampleEncryption != nil
+            streamType = encrypted ? TransportStreamSampleEncryption.videoStreamType : 0x1B
+            descriptors = encrypted ? TransportStreamSampleEncryption.videoDescriptors : []
             streamID = 0xE0
             // primary_pic_type 7 (any slice type) and the RBSP stop bit.
             framing = .annexB(lengthSize: c.nalUnitLengthSize, delimiter: [NALUnit.AVCType.accessUnitDelimiter, 0xF0],
@@ -37,7 +43,12 @@ struct TransportStreamCodec: Sendable {
                               },
                               isDelimiter: { NALUnit.avcType($0) == NALUnit.AVCType.accessUnitDelimiter })
         case .hevc(let c):
+            if sampleEncryption != nil {
+                throw PackagingError(.unsupportedCodec, "track '\(track.name)' is HEVC, which SAMPLE-AES of MPEG-TS does not cover "
+                                     + "(H.264 and AAC only); use format=m3u8-cmaf,encryption=cbcs-aapl")
+            }
             streamType = 0x24
+            descriptors = []
             streamID = 0xE0
             // NAL header of type 35 (nuh_layer_id 0, nuh_temporal_id_plus1 1), pic_type 2 and the stop bit.
             framing = .annexB(lengthSize: c.nalUnitLengthSize, delimiter: [NALUnit.HEVCType.accessUnitDelimiter << 1, 0x01, 0x50],
@@ -48,7 +59,9 @@ struct TransportStreamCodec: Sendable {
                               },
                               isDelimiter: { NALUnit.hevcType($0) == NALUnit.HEVCType.accessUnitDelimiter })
         case .aac(let c):
-            streamType = 0x0F
+            let encrypted = sampleEncryption != nil
+            streamType = encrypted ? TransportStreamSampleEncryption.aacStreamType : 0x0F
+            descriptors = encrypted ? TransportStreamSampleEncryption.audioDescriptors(c) : []
             streamID = 0xC0
             framing = .adts(try ADTSHeader(c, track: track))
         }
@@ -56,7 +69,8 @@ struct TransportStreamCodec: Sendable {
 
     var isVideo: Bool { streamID == 0xE0 }
 
-    /// The PES payload of one access unit, as slices of the sample and small constant pieces (nothing copied).
+    /// The PES payload of one access unit, as slices of the sample and small constant pieces (nothing copied but the
+    /// NAL units and frames SAMPLE-AES rewrites).
     func payload(_ sample: FragmentSample, track: TrackInfo) throws(PackagingError) -> [ArraySlice<UInt8>] {
         switch framing {
         case let .annexB(lengthSize, delimiter, parameterSets, isParameterSet, isDelimiter):
@@ -77,7 +91,7 @@ struct TransportStreamCodec: Sendable {
             }
             for unit in units where !unit.isEmpty && !isDelimiter(unit) {
                 chunks.append(Self.startCode[...])
-                chunks.append(unit)
+                chunks.append(sampleEncryption?.nalUnit(unit)?[...] ?? unit)
             }
             return chunks
         case .adts(let header):
@@ -85,7 +99,7 @@ struct TransportStreamCodec: Sendable {
                 throw PackagingError(.invalidMedia, "an AAC frame of \(sample.data.count) bytes in track '\(track.name)' at "
                                      + "\(sample.decodeTime) is larger than ADTS can frame (8184 bytes)")
             }
-            return [bytes[...], sample.data]
+            return [bytes[...], sampleEncryption?.aacFrame(sample.data)?[...] ?? sample.data]
         }
     }
 

@@ -8,10 +8,13 @@ import Media
 public struct TransportStreamInput: Sendable {
     public var track: TrackInfo
     public var samples: [FragmentSample]
+    /// SAMPLE-AES of this stream (HLS `METHOD=SAMPLE-AES`); nil: clear.
+    public var sampleEncryption: TransportStreamSampleEncryption?
 
-    public init(track: TrackInfo, samples: [FragmentSample]) {
+    public init(track: TrackInfo, samples: [FragmentSample], sampleEncryption: TransportStreamSampleEncryption? = nil) {
         self.track = track
         self.samples = samples
+        self.sampleEncryption = sampleEncryption
     }
 }
 
@@ -124,7 +127,7 @@ public enum TransportStreamMuxer {
             }
             var perStream: [[Unit]] = []
             if let video {
-                let codec = try TransportStreamCodec(video.track)
+                let codec = try TransportStreamCodec(video.track, sampleEncryption: video.sampleEncryption)
                 guard codec.isVideo else {
                     throw PackagingError(.invalidMedia, "track '\(video.track.name)' is not video")
                 }
@@ -132,7 +135,7 @@ public enum TransportStreamMuxer {
                 perStream.append(try Self.videoUnits(video, codec: codec))
             }
             if let audio {
-                let codec = try TransportStreamCodec(audio.track)
+                let codec = try TransportStreamCodec(audio.track, sampleEncryption: audio.sampleEncryption)
                 guard !codec.isVideo else {
                     throw PackagingError(.invalidMedia, "track '\(audio.track.name)' is not audio")
                 }
@@ -347,11 +350,14 @@ public enum TransportStreamMuxer {
                 body: [0x00, 0x01, 0xE0 | UInt8(pmtPID >> 8), UInt8(truncatingIfNeeded: pmtPID)])
     }
 
-    /// Program map of program 1: the PCR PID and one entry per stream, no descriptors.
+    /// Program map of program 1: the PCR PID and one entry per stream, with its descriptors (SAMPLE-AES signalling).
     static func pmtSection(_ plan: Plan) -> [UInt8] {
         var body: [UInt8] = [0xE0 | UInt8(plan.pcrPID >> 8), UInt8(truncatingIfNeeded: plan.pcrPID), 0xF0, 0x00]
         for stream in plan.streams {
-            body += [stream.codec.streamType, 0xE0 | UInt8(stream.pid >> 8), UInt8(truncatingIfNeeded: stream.pid), 0xF0, 0x00]
+            let descriptors = stream.codec.descriptors
+            body += [stream.codec.streamType, 0xE0 | UInt8(stream.pid >> 8), UInt8(truncatingIfNeeded: stream.pid),
+                     0xF0 | UInt8(descriptors.count >> 8), UInt8(truncatingIfNeeded: descriptors.count)]
+            body += descriptors
         }
         return section(tableID: 0x02, tableIDExtension: 0x0001, body: body)
     }

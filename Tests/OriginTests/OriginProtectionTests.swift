@@ -137,4 +137,106 @@ struct ProtectedResolver: LocatorResolver {
             #expect(await get(unbuilt, "/loc/live.ism/QualityLevels(\(video.bitrate))/Fragments(video=i,format=mpd-time-cmaf)").status == 501)
         }
     }
+
+    // MARK: - SAMPLE-AES of MPEG-TS
+
+    static let cbcsKey = ContentKey(id: UUID(uuidString: "99999999-8888-4777-8666-555555555555")!, value: Array(32..<48))
+
+    /// The stream types a TS segment's PMT lists (PID 0x1000, one packet).
+    static func programMapStreamTypes(_ segment: [UInt8]) -> [UInt8] {
+        for start in stride(from: 0, to: segment.count - 187, by: 188)
+        where Int(segment[start + 1] & 0x1F) << 8 | Int(segment[start + 2]) == 0x1000 {
+            let section = Array(segment[(start + 5)..<(start + 188)])
+            let length = Int(section[1] & 0x0F) << 8 | Int(section[2])
+            var at = 12 + (Int(section[10] & 0x0F) << 8 | Int(section[11]))
+            var types: [UInt8] = []
+            while at < 3 + length - 4 {
+                types.append(section[at])
+                at += 5 + (Int(section[at + 3] & 0x0F) << 8 | Int(section[at + 4]))
+            }
+            return types
+        }
+        return []
+    }
+
+    /// The media playlist URIs of a multivariant playlist: variants, `EXT-X-MEDIA` renditions and I-frame playlists.
+    static func mediaPlaylistURIs(_ master: String) -> [String] {
+        master.split(separator: "\n").compactMap { line -> String? in
+            if line.hasPrefix("QualityLevels(") { return String(line) }
+            guard line.hasPrefix("#EXT-X-MEDIA:") || line.hasPrefix("#EXT-X-I-FRAME-STREAM-INF:"),
+                  let uri = line.range(of: "URI=\"") else { return nil }
+            return String(line[uri.upperBound...].prefix { $0 != "\"" })
+        }
+    }
+
+    @Test func sampleAESOnMPEGTSSignalsTheKeyWithItsIVAndEncryptsEverySegment() async throws {
+        let plan = ProtectionPlan(schemes: [SchemeProtection(scheme: .cbcs, protocols: [.hls], defaultKey: Self.cbcsKey,
+                                                             drm: [DRMSignalling(system: .fairPlay), DRMSignalling(system: .clearKey)])])
+        // Slices and AAC frames long enough for SAMPLE-AES to protect blocks in them.
+        try await withSources(payload: 400) { _, channel, _, _ in
+            let responder = OriginResponder(resolver: ProtectedResolver(source: channel, plan: plan), logger: quietLogger)
+            let clear = OriginResponder(resolver: TestResolver(sources: ["live": channel]), logger: quietLogger)
+            let iv = CommonEncryption.constantIV(for: Self.cbcsKey).map { String(format: "%02x", $0) }.joined()
+            let kid = "99999999-8888-4777-8666-555555555555"
+            // m3u8-aapl: video variant, audio rendition, the audio-only variant, I-frames; v3: the video variant with
+            // audio muxed and the audio-only variant.
+            for (format, expectedTypes) in [("m3u8-aapl", [[UInt8(0xDB)], [0xCF]]), ("m3u8-aapl-v3", [[UInt8(0xDB), 0xCF], [0xCF]])] {
+                let master = await get(responder, "/loc/live.ism/manifest(format=\(format),encryption=cbcs-aapl)")
+                #expect(master.status == 200, "\(format): \(bodyText(master))")
+                let uris = Self.mediaPlaylistURIs(bodyText(master))
+                #expect(uris.count == (format == "m3u8-aapl" ? 4 : 2), "\(format): \(uris)")
+                var seenTypes: [[UInt8]] = []
+                for uri in uris {
+                    let playlist = bodyText(await get(responder, "/loc/live.ism/" + uri))
+                    let lines = playlist.split(separator: "\n").map(String.init)
+                    #expect(lines.contains("#EXT-X-VERSION:5"), "KEYFORMAT needs version 5: \(playlist)")
+                    let keys = lines.filter { $0.hasPrefix("#EXT-X-KEY:") }
+                    #expect(keys == [
+                        "#EXT-X-KEY:METHOD=SAMPLE-AES,URI=\"skd://localhost/keydelivery/FairPlay/?kid=\(kid)\","
+                            + "KEYFORMAT=\"com.apple.streamingkeydelivery\",KEYFORMATVERSIONS=\"1\",IV=0x\(iv)",
+                        "#EXT-X-KEY:METHOD=SAMPLE-AES,URI=\"http://localhost/keydelivery/?kid=\(kid)\","
+                            + "KEYID=0x\(kid.replacingOccurrences(of: "-", with: "")),KEYFORMAT=\"identity\",IV=0x\(iv)",
+                    ], "\(playlist)")
+                    let segments = segmentURIs(playlist)
+                    #expect(segments.count >= 4)
+                    let base = "/loc/live.ism/" + uri.split(separator: "/").dropLast().joined(separator: "/") + "/"
+                    for segment in segments.prefix(2) {
+                        let encrypted = await get(responder, base + segment)
+                        #expect(encrypted.status == 200, "\(segment): \(bodyText(encrypted))")
+                        let bytes = bodyBytes(encrypted)
+                        #expect(tsPackets(bytes) != nil, "SAMPLE-AES keeps the transport stream readable")
+                        let reference = bodyBytes(await get(clear, base + segment.replacingOccurrences(of: ",encryption=cbcs-aapl", with: "")))
+                        #expect(!reference.isEmpty && bytes != reference, "\(segment) must not be the clear segment")
+                        #expect(Self.programMapStreamTypes(reference).allSatisfy { $0 == 0x1B || $0 == 0x0F })
+                        seenTypes.append(Self.programMapStreamTypes(bytes))
+                    }
+                }
+                #expect(Set(seenTypes) == Set(expectedTypes), "\(format): \(seenTypes)")
+            }
+        }
+    }
+
+    @Test func sampleAESv3RefusesAudioUnderAnotherKey() async throws {
+        let audioKey = ContentKey(id: UUID(uuidString: "12121212-3434-4565-8787-909090909090")!, value: Array(48..<64))
+        let plan = ProtectionPlan(schemes: [SchemeProtection(scheme: .cbcs, protocols: [.hls], defaultKey: Self.cbcsKey,
+                                                             trackKeys: [(TrackMatch(fourCCs: ["mp4a"]), audioKey)])])
+        try await withSources(payload: 400) { _, channel, _, _ in
+            let responder = OriginResponder(resolver: ProtectedResolver(source: channel, plan: plan), logger: quietLogger)
+            let master = bodyText(await get(responder, "/loc/live.ism/manifest(format=m3u8-aapl-v3,encryption=cbcs-aapl)"))
+            let uri = try #require(Self.mediaPlaylistURIs(master).first)
+            let playlist = bodyText(await get(responder, "/loc/live.ism/" + uri))
+            let segment = try #require(segmentURIs(playlist).first)
+            let base = "/loc/live.ism/" + uri.split(separator: "/").dropLast().joined(separator: "/") + "/"
+            let response = await get(responder, base + segment)
+            #expect(response.status == 501 && bodyText(response).contains("format=m3u8-aapl"), "\(bodyText(response))")
+            // As separate renditions each track has its own key line: served.
+            let separate = Self.mediaPlaylistURIs(bodyText(await get(responder, "/loc/live.ism/manifest(format=m3u8-aapl,encryption=cbcs-aapl)")))
+            for uri in separate {
+                let playlist = bodyText(await get(responder, "/loc/live.ism/" + uri))
+                let segment = try #require(segmentURIs(playlist).first)
+                let base = "/loc/live.ism/" + uri.split(separator: "/").dropLast().joined(separator: "/") + "/"
+                #expect(await get(responder, base + segment).status == 200)
+            }
+        }
+    }
 }

@@ -29,8 +29,12 @@ struct TestResolver: LocatorResolver {
 }
 
 extension LiveChannel {
-    /// Ten seconds of 30 fps H.264-shaped video (keyframe every 2 s) and 48 kHz AAC-shaped audio.
-    func feedSyntheticSeconds(_ seconds: Int) {
+    /// Ten seconds of 30 fps H.264-shaped video (keyframe every 2 s) and 48 kHz AAC-shaped audio. `payload` adds
+    /// that many bytes to every slice and AAC frame (SAMPLE-AES leaves units too short to protect clear).
+    func feedSyntheticSeconds(_ seconds: Int, payload: Int = 0) {
+        let filler = (0..<payload).map { UInt8(truncatingIfNeeded: $0 * 7 + 1) }
+        let slice: [UInt8] = [UInt8(truncatingIfNeeded: (1 + payload) >> 24), UInt8(truncatingIfNeeded: (1 + payload) >> 16),
+                              UInt8(truncatingIfNeeded: (1 + payload) >> 8), UInt8(truncatingIfNeeded: 1 + payload), 0x65] + filler
         beginSession(stream: "s")
         configure(stream: "s", codec: .avc(AVCConfiguration(
             record: [1, 0x64, 0, 0x1f, 0xff, 0xe1], profileIndication: 0x64, profileCompatibility: 0, levelIndication: 0x1f,
@@ -44,10 +48,10 @@ extension LiveChannel {
             if min(v, a) >= endMs { return }
             if v <= a {
                 ingest(stream: "s", frame: MediaFrame(kind: .video, decodeTime: v, timescale: 1000, isKeyframe: video % 60 == 0,
-                                                      data: [0, 0, 0, 1, 0x65]))
+                                                      data: slice))
                 video += 1
             } else {
-                ingest(stream: "s", frame: MediaFrame(kind: .audio, decodeTime: a, timescale: 1000, isKeyframe: true, data: [0x21, 0x10]))
+                ingest(stream: "s", frame: MediaFrame(kind: .audio, decodeTime: a, timescale: 1000, isKeyframe: true, data: [0x21, 0x10] + filler))
                 audio += 1
             }
         }
@@ -69,7 +73,7 @@ func bodyBytes(_ response: HTTPResponse) -> [UInt8] {
 }
 
 /// A loop, a channel with ten seconds in it, and an archive of the same ten seconds; the loop must close cleanly.
-func withSources(_ body: (EventLoop, LiveChannel, AssetArchive, String) async throws -> Void) async throws {
+func withSources(payload: Int = 0, _ body: (EventLoop, LiveChannel, AssetArchive, String) async throws -> Void) async throws {
     let root = NSTemporaryDirectory() + "edgelive-origin-\(UUID().uuidString)"
     defer { try? FileManager.default.removeItem(atPath: root) }
     let loop = try EventLoop(name: "origin-test")
@@ -78,7 +82,7 @@ func withSources(_ body: (EventLoop, LiveChannel, AssetArchive, String) async th
         let archive = try await AssetArchive.open(directory: root + "/assets/a1", loop: loop, logger: quietLogger,
                                                   sourceDescription: "asset 'a1'")
         await archive.startRecording(from: channel, configuration: ArchiveConfiguration(archiveWindow: 3600 * second, rewindWindow: 4 * second))
-        await channel.feedSyntheticSeconds(10)
+        await channel.feedSyntheticSeconds(10, payload: payload)
         await archive.flush()
         try await body(loop, channel, archive, root)
     } catch {

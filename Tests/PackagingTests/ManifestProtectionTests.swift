@@ -47,6 +47,34 @@ struct ManifestProtectionTests {
         }
     }
 
+    @Test(arguments: [OutputFormat.hlsV4, .hlsV3])
+    func sampleAESTSPlaylistsKeyOnceWithTheConstantIVAtVersion5(format: OutputFormat) throws {
+        let iv: [UInt8] = Array(0xA0...0xAF)
+        var options = ManifestOptions(format: format, encryption: "cbcs-aapl")
+        options.protection = ManifestProtection(defaultSignal: TrackProtectionSignal(method: .cbcs, keyID: Self.kid,
+                                                                                     systems: [Self.fairPlay, Self.clearKey], constantIV: iv))
+        let presentation = Fixtures.live
+        let track = try #require(presentation.tracks.first)
+        for text in [HLSBuilder.mediaPlaylist(presentation, track: track, options: options),
+                     HLSBuilder.iFramePlaylist(presentation, track: track, options: options)] {
+            let lines = text.split(separator: "\n").map(String.init)
+            #expect(lines.contains("#EXT-X-VERSION:5"), "KEYFORMAT needs version 5")
+            let keys = lines.filter { $0.hasPrefix("#EXT-X-KEY") }
+            #expect(keys == [
+                "#EXT-X-KEY:METHOD=SAMPLE-AES,URI=\"skd://box:8080/keydelivery/FairPlay/?kid=0b9fbb66-8c0e-4b46-a3a4-0e7e4c61e5d1\","
+                    + "KEYFORMAT=\"com.apple.streamingkeydelivery\",KEYFORMATVERSIONS=\"1\",IV=0xa0a1a2a3a4a5a6a7a8a9aaabacadaeaf",
+                "#EXT-X-KEY:METHOD=SAMPLE-AES,URI=\"http://box:8080/keydelivery/?kid=0b9fbb66-8c0e-4b46-a3a4-0e7e4c61e5d1\","
+                    + "KEYID=0x0b9fbb668c0e4b46a3a40e7e4c61e5d1,KEYFORMAT=\"identity\",IV=0xa0a1a2a3a4a5a6a7a8a9aaabacadaeaf",
+            ], "\(text)")
+            // Once, before the first segment.
+            #expect(lines.firstIndex { $0.hasPrefix("#EXT-X-KEY") }! < lines.firstIndex { $0.hasPrefix("#EXTINF") }!)
+        }
+        // CMAF keeps its key lines without the IV (the tenc carries it).
+        options.format = .hlsCMAF
+        let cmaf = HLSBuilder.mediaPlaylist(presentation, track: track, options: options)
+        #expect(cmaf.contains("METHOD=SAMPLE-AES,") && !cmaf.contains(",IV=0x"))
+    }
+
     @Test func envelopeCMAFKeepsEveryMapClear() throws {
         var options = ManifestOptions(format: .hlsCMAF, encryption: "cbc")
         options.protection = Self.envelope

@@ -13,6 +13,8 @@ required claim binding the token to one key) and, on one asset recorded by a liv
   decrypted samples equal the clear locator's bit for bit (packet hashes); without the key they do not decode to the
   same frames; the pssh boxes name Widevine and PlayReady with the key id.
 - CBCS DASH in headless Chromium through EME (Clear Key CDM, the box's ClearKey licence endpoint, the JWT).
+- CBCS HLS TS (SAMPLE-AES, m3u8-aapl and v3): ffmpeg as an HLS client with the JWT hands on the clear locator's NAL
+  units and audio frames; without a token it does not.
 - Refusals: a scheme the policy does not enable, an HLS request to a DASH/Smooth-only policy without `encryption=`.
 - A restart keeps the keys and the URLs.
 """
@@ -359,6 +361,102 @@ def chromium_play(chromium, mpd, licence, token, minimum=5 * FPS, timeout=60):
                     break
             time.sleep(0.5)
     return result
+
+
+# MARK: - SAMPLE-AES of MPEG-TS (HLS TS under the CBCS policy)
+
+def annexb_units(stream):
+    """[(start code with any leading zero bytes, NAL unit)] of a properly escaped H.264 byte stream."""
+    starts, i = [], 0
+    while i + 2 < len(stream):
+        if stream[i] == 0 and stream[i + 1] == 0 and stream[i + 2] == 1:
+            starts.append(i)
+            i += 3
+        else:
+            i += 1
+    units, prefix_start = [], 0
+    for k, at in enumerate(starts):
+        end = starts[k + 1] if k + 1 < len(starts) else len(stream)
+        unit = stream[at + 3:end].rstrip(b"\0") if k + 1 < len(starts) else stream[at + 3:end]
+        units.append((stream[prefix_start:at + 3], unit))
+        prefix_start = at + 3 + len(unit)
+    return units
+
+
+def unescaped(unit):
+    """A NAL unit without its emulation prevention bytes."""
+    out, zeros = bytearray(), 0
+    for b in unit:
+        if zeros >= 2 and b == 3:
+            zeros = 0
+            continue
+        zeros = zeros + 1 if b == 0 else 0
+        out.append(b)
+    return bytes(out)
+
+
+def hls_video_stream(media_url, headers=None, timeout=180):
+    """The H.264 byte stream ffmpeg's HLS demuxer hands on (after its SAMPLE-AES decryption), not decoded."""
+    cmd = ["ffmpeg", "-v", "error"] + (["-headers", headers] if headers else [])
+    cmd += ["-i", media_url, "-map", "0:v:0", "-c", "copy", "-f", "h264", "-"]
+    r = subprocess.run(cmd, capture_output=True, timeout=timeout)
+    return r.stdout, r.returncode, r.stderr.decode(errors="replace")
+
+
+def hls_audio_hashes(media_url, headers=None, timeout=180):
+    cmd = ["ffmpeg", "-v", "error"] + (["-headers", headers] if headers else [])
+    cmd += ["-i", media_url, "-map", "0:a:0", "-f", "framemd5", "-"]
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    return [line.split(",")[-1].strip() for line in r.stdout.splitlines() if line and not line.startswith("#")]
+
+
+@pytest.mark.parametrize("fmt", ["m3u8-aapl", "m3u8-aapl-v3"])
+def test_sample_aes_hls_ts_decrypts_to_the_clear_stream_with_a_token(box, fmt):
+    """ffmpeg 5.1 plays the SAMPLE-AES TS playlist as an HLS client (the JWT on the key request): every video NAL unit
+    it hands on is the clear locator's, and (v3) every audio frame decodes the same. Two differences are ffmpeg's, not
+    the stream's: hls_sample_encryption.c strips a slice's emulation prevention bytes to decrypt it and does not put
+    them back (compared unescaped), and the access units its parser still holds at the end of the playlist come out
+    after the last segment and are not decrypted (the last few NAL units are not compared)."""
+    finished(box)
+    kid, _ = key_of(box, "cbcs", "CommonEncryptionCbcs")
+    playlist = media_playlist(url(box, "cbcs", f"format={fmt},encryption=cbcs-aapl"))
+    status, body = get(playlist)
+    assert status == 200, body[:300]
+    keys = [line for line in body.decode().splitlines() if line.startswith("#EXT-X-KEY:")]
+    assert keys and all(k.startswith("#EXT-X-KEY:METHOD=SAMPLE-AES,") and ",IV=0x" in k for k in keys), keys
+    assert any('KEYFORMAT="identity"' in k and f"/keydelivery/?kid={kid}" in k for k in keys), keys
+
+    clear_playlist = media_playlist(url(box, "clear", f"format={fmt}"))
+    clear_stream, rc, log = hls_video_stream(clear_playlist)
+    expected = annexb_units(clear_stream)
+    assert rc == 0 and len(expected) >= (PUSH_SECONDS - 2) * FPS, log[-2000:]
+    headers = f"Authorization: Bearer {token_for(kid)}\r\n"
+    decrypted, rc, log = hls_video_stream(playlist, headers=headers)
+    assert rc == 0, log[-2000:]
+    # Walk the decrypted stream along the clear one's units (ffmpeg's unescaped slices may hold start-code-like bytes).
+    tail = 6
+    at = slices = 0
+    for index, (prefix, clear) in enumerate(expected[:-tail]):
+        assert decrypted[at:at + len(prefix)] == prefix, f"the start code before NAL unit {index}"
+        at += len(prefix)
+        is_slice = clear[0] & 0x1F in (1, 5) and len(clear) > 48
+        slices += is_slice
+        view = unescaped(clear) if is_slice else clear
+        assert decrypted[at:at + len(view)] == view, f"NAL unit {index} (type {clear[0] & 0x1F}, {len(clear)} bytes) is not the clear one"
+        at += len(view)
+    assert slices >= (PUSH_SECONDS - 3) * FPS
+    if fmt == "m3u8-aapl-v3":
+        clear_audio = hls_audio_hashes(clear_playlist)
+        assert len(clear_audio) >= (PUSH_SECONDS - 2) * 46
+        assert hls_audio_hashes(playlist, headers=headers) == clear_audio
+
+    # Without a token the key request is refused and the slices stay encrypted.
+    undecrypted, _, _ = hls_video_stream(playlist)
+    assert undecrypted[:at] != decrypted[:at]
+    # The segments themselves are not the clear ones.
+    first = next(line for line in body.decode().splitlines() if line and not line.startswith("#"))
+    clear_first = next(line for line in get(clear_playlist)[1].decode().splitlines() if line and not line.startswith("#"))
+    assert get(resolve(playlist, first))[1] != get(resolve(clear_playlist, clear_first))[1]
 
 
 # MARK: - Refusals and restart
