@@ -22,6 +22,7 @@ let package = Package(
         .systemLibrary(name: "CHTTPParser", providers: [.apt(["libhttp-parser-dev"])]),
         .systemLibrary(name: "CFFmpeg", pkgConfig: "libavcodec", providers: [.apt(["libavcodec-dev", "libavformat-dev", "libavfilter-dev", "libswscale-dev", "libswresample-dev", "libva-dev"])]),
         .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
+        .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
 
         // MARK: - Pure layers: no I/O
         .target(name: "Media"),
@@ -42,13 +43,16 @@ let package = Package(
         // MARK: - Runtime
         .target(name: "EventLoop", dependencies: ["CLibUV"]),
         .target(name: "HTTP", dependencies: ["EventLoop", "CHTTPParser"]),
+        // TLS over memory buffers (OpenSSL): server certificates and a per-connection engine fed the bytes a stream
+        // reads; no I/O of its own, so it fits the loop's streams (RTMPS ingest).
+        .target(name: "TLS", dependencies: ["COpenSSL"]),
 
         // MARK: - Live pipeline and servers
         .target(name: "Live", dependencies: ["Media", "ISOBMFF", "EventLoop", "EncodeModel", .product(name: "Logging", package: "swift-log")]),
         // The channel directory: access tokens → live channels, locators → media sources; the control plane writes it,
         // ingest and the origin read it.
         .target(name: "MediaDirectory", dependencies: ["Live", "Packaging", "Protection", "EventLoop"]),
-        .target(name: "Ingest", dependencies: ["EventLoop", "HTTP", "RTMP", "ISOBMFF", "Media", "Live", "MediaDirectory", .product(name: "Logging", package: "swift-log")]),
+        .target(name: "Ingest", dependencies: ["EventLoop", "HTTP", "TLS", "RTMP", "ISOBMFF", "Media", "Live", "MediaDirectory", .product(name: "Logging", package: "swift-log")]),
         .target(name: "Origin", dependencies: ["HTTP", "Packaging", "Protection", "Live", "Media", "ISOBMFF", "MediaDirectory", .product(name: "Logging", package: "swift-log")]),
         .target(name: "ControlPlane", dependencies: [
             "AMSModels", "Media", "EventLoop", "HTTP", "Live", "MediaDirectory", "Packaging", "EncodeModel",
@@ -63,7 +67,7 @@ let package = Package(
         // The API client the CLI verbs use: ARM requests, tables, exit codes.
         .target(name: "Client", dependencies: ["AMSModels", "EventLoop", "HTTP"]),
         .target(name: "Appliance", dependencies: [
-            "EventLoop", "HTTP", "Media", "Live", "MediaDirectory", "Ingest", "Origin", "Packaging", "AMSModels", "ControlPlane", "Systemd", "EncodeModel",
+            "EventLoop", "HTTP", "Media", "Live", "MediaDirectory", "Ingest", "Origin", "Packaging", "AMSModels", "ControlPlane", "Systemd", "EncodeModel", "TLS",
             .product(name: "Logging", package: "swift-log"), .product(name: "Yams", package: "Yams"),
         ]),
         .executableTarget(name: "edgelive", dependencies: [
@@ -77,6 +81,7 @@ let package = Package(
         .testTarget(name: "PackagingTests", dependencies: ["Packaging", "Media", "EventLoop", "TestSupport"]),
         .testTarget(name: "EventLoopTests", dependencies: ["EventLoop", "CLibUV", "TestSupport"]),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP", "EventLoop"]),
+        .testTarget(name: "TLSTests", dependencies: ["TLS", "TestSupport"]),
         .testTarget(name: "LiveTests", dependencies: ["Live", "Media", "ISOBMFF"]),
         .testTarget(name: "IngestTests", dependencies: ["Ingest", "MediaDirectory"]),
         .testTarget(name: "MediaDirectoryTests", dependencies: [

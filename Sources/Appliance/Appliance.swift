@@ -19,11 +19,14 @@ public enum Appliance {
         signal(SIGPIPE, SIG_IGN)
         bootstrapLogging()
         // Sockets systemd opened for us (edgelive.socket): taken before anything else can inherit them.
-        let (inherited, unusedSockets) = ListenFDs.assign(ListenFDs.take(), ports: [
-            "http": configuration.httpPort, "rtmp": configuration.rtmpPort, "api": configuration.apiPort])
         let notifier = SystemdNotifier.fromEnvironment()
         var logger = Logger(label: "edgelive")
         logger[metadataKey: "component"] = "appliance"
+        // RTMPS listens only with a certificate; one that is configured but unusable stops the start here.
+        let rtmpsContext = try RTMPSIngest.initialContext(configuration, logger: logger)
+        var listenerPorts = ["http": configuration.httpPort, "rtmp": configuration.rtmpPort, "api": configuration.apiPort]
+        if rtmpsContext != nil { listenerPorts["rtmps"] = configuration.rtmpsPort }
+        let (inherited, unusedSockets) = ListenFDs.assign(ListenFDs.take(), ports: listenerPorts)
 
         // State first: nothing listens until the resources are loaded.
         try prepareDataDirectory(configuration.dataDirectory)
@@ -83,9 +86,16 @@ public enum Appliance {
                                                           port: configuration.httpPort, inherited: inherited["http"]))
             try await runner.start(ListenerService.rtmp(rtmp, host: configuration.listenHost, port: configuration.rtmpPort,
                                                         inherited: inherited["rtmp"]))
+            if let rtmpsContext {
+                try await runner.start(ListenerService.rtmps(rtmp, context: rtmpsContext, host: configuration.listenHost,
+                                                             port: configuration.rtmpsPort, inherited: inherited["rtmps"]))
+            }
+            try await runner.start(CertificateReloadService(loop: loop, server: rtmp, certificate: rtmpsContext.flatMap { _ in configuration.tlsCertificate },
+                                                            key: rtmpsContext.flatMap { _ in configuration.tlsKey }, logger: logger))
             httpPort = await origin.port ?? httpPort
             rtmpPort = await rtmp.port ?? rtmpPort
             await services.setListeningPorts(http: httpPort, rtmp: rtmpPort)
+            await services.setRTMPSPort(await rtmp.tlsPort)
             try await runner.start(ListenerService.api(api, host: configuration.listenHost, port: configuration.apiPort,
                                                        inherited: inherited["api"]))
         } catch {
@@ -110,13 +120,19 @@ public enum Appliance {
 
                 """
         }
+        // RTMPS, when it listens: the same event path on the TLS port.
+        if let urls = await services.urls(ofEvent: "default"), let rtmpsPort = await rtmp.tlsPort,
+           let path = urls.ingest.range(of: "/live/") {
+            lines += "rtmps  rtmps://\(publicHost):\(rtmpsPort)\(urls.ingest[path.lowerBound...])/stream\n"
+        }
         FileHandle.standardOutput.write(Data(lines.utf8))
         // Every listener is bound and the state is loaded: only now is the service ready.
         await services.setReady(true)
         if let notifier {
             try? await runner.start(SystemdService(notifier: notifier, loop: loop, services: services, origin: origin, logger: logger))
         }
-        logger.info("ready", metadata: ["http_port": "\(httpPort)", "rtmp_port": "\(rtmpPort)", "api_port": "\(apiPort)",
+        let rtmpsPort = await rtmp.tlsPort.map(String.init) ?? "off"
+        logger.info("ready", metadata: ["http_port": "\(httpPort)", "rtmp_port": "\(rtmpPort)", "rtmps_port": "\(rtmpsPort)", "api_port": "\(apiPort)",
                                         "data_dir": "\(configuration.dataDirectory)",
                                         "api_token": "\(token.file ?? "from configuration")"])
 
