@@ -83,7 +83,7 @@ let package = Package(
         .testTarget(name: "HTTPTests", dependencies: ["HTTP", "EventLoop"]),
         .testTarget(name: "TLSTests", dependencies: ["TLS", "TestSupport"]),
         .testTarget(name: "LiveTests", dependencies: ["Live", "Media", "ISOBMFF"]),
-        .testTarget(name: "IngestTests", dependencies: ["Ingest", "MediaDirectory"]),
+        .testTarget(name: "IngestTests", dependencies: ["Ingest", "MediaDirectory", "TLS"]),
         .testTarget(name: "MediaDirectoryTests", dependencies: [
             "MediaDirectory", "Live", "Packaging", "EventLoop", "TestSupport", .product(name: "Logging", package: "swift-log"),
         ]),
