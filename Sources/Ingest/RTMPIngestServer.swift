@@ -66,8 +66,8 @@ public actor RTMPIngestServer {
 
     /// Keeps `server` and starts the idle sweep.
     private func run(_ server: TCPServer, host: String, requestedPort port: Int) throws -> Int {
-        try startSweep()
         self.server = server
+        try startSweep()
         let bound = server.localPort ?? port
         logger.info("RTMP ingest listening", metadata: ["address": "\(host):\(bound)"])
         return bound
@@ -116,14 +116,10 @@ public actor RTMPIngestServer {
     }
 
     private func runTLS(_ server: TCPServer, context: TLSServerContext, host: String, requestedPort port: Int) throws -> Int {
-        do {
-            try startSweep()
-        } catch {
-            server.close()
-            throw error
-        }
+        // Kept before the sweep starts, so a failure there leaves it for `stop()` to close.
         tlsServer = server
         tlsContext = context
+        try startSweep()
         let bound = server.localPort ?? port
         logger.info("RTMPS ingest listening", metadata: ["address": "\(host):\(bound)", "certificate": "\(context.certificate)"])
         return bound
