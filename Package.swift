@@ -47,15 +47,23 @@ let package = Package(
         // reads; no I/O of its own, so it fits the loop's streams (RTMPS ingest).
         .target(name: "TLS", dependencies: ["COpenSSL"]),
 
+        // Key delivery's decision: which request gets a content key under its content key policy (open, or a JWT
+        // checked against the policy's keys, claims and OpenID Connect discovery document), with the state that needs
+        // (maxuses counters, the discovery key cache). The HTTP client fetches discovery documents.
+        .target(name: "KeyAccess", dependencies: [
+            "Protection", "HTTP", "EventLoop", .product(name: "JWTKit", package: "jwt-kit"),
+            .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log"),
+        ]),
+
         // MARK: - Live pipeline and servers
         .target(name: "Live", dependencies: ["Media", "ISOBMFF", "EventLoop", "EncodeModel", .product(name: "Logging", package: "swift-log")]),
         // The channel directory: access tokens → live channels, locators → media sources; the control plane writes it,
         // ingest and the origin read it.
         .target(name: "MediaDirectory", dependencies: ["Live", "Packaging", "Protection", "EventLoop"]),
         .target(name: "Ingest", dependencies: ["EventLoop", "HTTP", "TLS", "RTMP", "ISOBMFF", "Media", "Live", "MediaDirectory", .product(name: "Logging", package: "swift-log")]),
-        .target(name: "Origin", dependencies: ["HTTP", "Packaging", "Protection", "Live", "Media", "ISOBMFF", "MediaDirectory", .product(name: "Logging", package: "swift-log")]),
+        .target(name: "Origin", dependencies: ["HTTP", "Packaging", "Protection", "KeyAccess", "Live", "Media", "ISOBMFF", "MediaDirectory", "EventLoop", .product(name: "Logging", package: "swift-log")]),
         .target(name: "ControlPlane", dependencies: [
-            "AMSModels", "Media", "EventLoop", "HTTP", "Live", "MediaDirectory", "Packaging", "EncodeModel",
+            "AMSModels", "Media", "EventLoop", "HTTP", "Live", "MediaDirectory", "Packaging", "Protection", "EncodeModel",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -92,7 +100,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["EventLoop"], path: "Tests/TestSupport"),
         .testTarget(name: "AMSModelsTests", dependencies: ["AMSModels", "TestSupport"]),
         .testTarget(name: "ControlPlaneTests", dependencies: [
-            "ControlPlane", "MediaDirectory", "AMSModels", "TestSupport", "Live", "Media", "EventLoop", "HTTP", "EncodeModel", .product(name: "GRDB", package: "GRDB.swift"),
+            "ControlPlane", "MediaDirectory", "AMSModels", "Protection", "TestSupport", "Live", "Media", "EventLoop", "HTTP", "EncodeModel", .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         .testTarget(name: "SystemdTests", dependencies: ["Systemd", "EventLoop", "TestSupport", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "ApplianceTests", dependencies: ["Appliance", .product(name: "Logging", package: "swift-log")]),
@@ -101,7 +109,18 @@ let package = Package(
         .testTarget(name: "EncodeTests", dependencies: ["Encode", "EncodeModel", "Media", "CFFmpeg"]),
         // Reads docs/ARCHITECTURE.md's module map and every import under Sources/: the map is the rule.
         .testTarget(name: "ArchitectureTests"),
-        .testTarget(name: "ProtectionTests", dependencies: ["Protection", "Media", "ISOBMFF", "TestSupport"]),
-        .testTarget(name: "OriginTests", dependencies: ["Origin", "MediaDirectory", "Live", "Media", "ISOBMFF", "Packaging", "HTTP", "EventLoop", "TestSupport"]),
+        .testTarget(name: "ProtectionTests", dependencies: [
+            "Protection", "Media", "ISOBMFF", "TestSupport", .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "_CryptoExtras", package: "swift-crypto"),
+        ]),
+        .testTarget(name: "KeyAccessTests", dependencies: [
+            "KeyAccess", "Protection", "HTTP", "EventLoop", "TestSupport", .product(name: "JWTKit", package: "jwt-kit"),
+            .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log"),
+        ]),
+        .testTarget(name: "KeyDeliveryTests", dependencies: [
+            "Origin", "KeyAccess", "Protection", "HTTP", "EventLoop", "TestSupport", .product(name: "JWTKit", package: "jwt-kit"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .testTarget(name: "OriginTests", dependencies: ["Origin", "MediaDirectory", "Live", "Media", "ISOBMFF", "Packaging", "Protection", "HTTP", "EventLoop", "TestSupport"]),
     ]
 )

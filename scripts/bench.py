@@ -16,6 +16,8 @@
 4. Encoder -> player latency of a low-latency event (`scripts/bench_latency.py`, which also runs alone): LL-HLS with
    blocking reload, plain HLS polling and LL-DASH chunked transfer, median/p95 per frame, against the service's
    published 3-7 s.
+5. Segment requests per second (`scripts/bench_segments.py`, which also runs alone): clear against encrypted (CENC,
+   AES-128) for the same segment, and the origin against nginx serving the same bytes from a file.
 """
 import json
 import os
@@ -32,6 +34,7 @@ from datetime import datetime
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from bench_latency import bench_player_latency, print_rows as print_latency_rows  # noqa: E402
+from bench_segments import bench_segments, print_rows as print_segment_rows  # noqa: E402
 
 BIN = os.environ.get("EDGELIVE_BIN", ".build/release/edgelive")
 SECONDS = int(os.environ.get("BENCH_SECONDS", "30"))
@@ -226,6 +229,10 @@ def main():
             print_latency_rows(bench_player_latency(work))
         except Exception as e:  # noqa: BLE001 - the other figures still count
             print(f"encoder -> player latency: not measured ({e})")
+        try:
+            print_segment_rows(bench_segments(work))
+        except Exception as e:  # noqa: BLE001 - the other figures still count
+            print(f"segment requests per second: not measured ({e})")
         rows = bench_ladder(work)
         print(f"live encoding, Default720p ladder (6 libx264 rungs + AAC) from {LADDER_SECONDS} s of 720p30, offline, "
               f"{os.cpu_count()} cores:")

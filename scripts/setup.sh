@@ -6,16 +6,17 @@ set -euo pipefail
 want_build=(pkg-config libuv1-dev libhttp-parser-dev libavcodec-dev libavformat-dev libavfilter-dev libavutil-dev
             libswscale-dev libswresample-dev libva-dev libsystemd-dev libsqlite3-dev libssl-dev)
 # Real peers for the tests: ffmpeg pushes and probes, GStreamer pushes with rtmp2sink, curl fetches; the interop
-# matrix plays with GStreamer's playbin/playbin3 (counted from Python through gi) and headless Chromium.
+# matrix plays with GStreamer's playbin/playbin3 (counted from Python through gi) and headless Chromium; openssl
+# decrypts envelope segments and makes throwaway certificates.
 want_test=(ffmpeg curl python3-venv gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
            gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav
-           python3-gi gir1.2-gstreamer-1.0 gir1.2-gst-plugins-base-1.0 chromium)
+           python3-gi gir1.2-gstreamer-1.0 gir1.2-gst-plugins-base-1.0 chromium openssl)
 # The .deb (make deb): dpkg-deb, dpkg-shlibdeps (dpkg-dev), strip (binutils), lintian to check it.
 want_deb=(dpkg-dev binutils lintian)
 # The install test boots the .deb in a debootstrapped Debian 12 under its own systemd (unshare, nsenter).
 want_install_test=(debootstrap util-linux systemd)
 # Benchmarks compare against nginx with Debian's RTMP module.
-want_bench=(nginx-light libnginx-mod-rtmp time)
+want_bench=(nginx-light libnginx-mod-rtmp time wrk)
 
 want=("${want_build[@]}")
 case "${1:-run}" in

@@ -27,7 +27,7 @@ public enum StreamingEncryptionScheme: String, ARMEnum {
         case .noEncryption: nil
         case .envelopeEncryption: "cbc"
         case .commonEncryptionCenc: "cenc"
-        case .commonEncryptionCbcs: streamingProtocol == .hls ? "cbcs-aapl" : "cbcs"
+        case .commonEncryptionCbcs: "cbcs-aapl"
         }
     }
 }

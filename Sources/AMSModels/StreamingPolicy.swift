@@ -290,7 +290,8 @@ extension StreamingPolicyProperties {
         return result
     }
 
-    /// True when edgelive can serve the policy: it only streams in the clear, so every configured scheme must be `noEncryption`.
+    /// True when the policy configures only clear streaming (`noEncryption`); encrypting policies are served too, through
+    /// the locator's protection plan.
     public var isServable: Bool { !schemes.isEmpty && schemes.allSatisfy { $0.scheme == .noEncryption } }
 }
 

@@ -64,8 +64,10 @@ public enum Appliance {
         // Ingest and the origin read the channel directory the control plane writes; they never ask MediaServices.
         let directory = services.directory
         let smoothIngest = FragmentedMP4IngestServer(loop: loop, resolver: directory, logger: logger)
-        let origin = HTTPServer(loop: loop, responder: FragmentedMP4IngestResponder(server: smoothIngest,
-                                                                             fallback: OriginResponder(resolver: directory, logger: logger)),
+        // Key delivery (`/keydelivery/…`, the URLs the origin writes into protected manifests) shares the origin's port.
+        let keyDelivery = KeyDeliveryResponder(grants: directory, loop: loop, logger: logger)
+        let origin = HTTPServer(loop: loop, responder: FragmentedMP4IngestResponder(server: smoothIngest, fallback: KeyDeliveryRouter(
+                                    keyDelivery: keyDelivery, fallback: OriginResponder(resolver: directory, logger: logger))),
                                 configuration: .init(host: configuration.listenHost, port: configuration.httpPort))
         let rtmp = RTMPIngestServer(loop: loop, resolver: directory, logger: logger)
         let api = HTTPServer(loop: loop, responder: ControlAPI(services: services, token: token, logger: logger),

@@ -21,6 +21,11 @@ public enum StreamingLocatorAction: String, Sendable, Hashable, CaseIterable {
     case listPaths, listContentKeys
 }
 
+/// POST actions on a content key policy.
+public enum ContentKeyPolicyAction: String, Sendable, Hashable, CaseIterable {
+    case getPolicyPropertiesWithSecrets
+}
+
 /// POST actions on a streaming endpoint.
 public enum StreamingEndpointAction: String, Sendable, Hashable, CaseIterable {
     case start, stop, scale
@@ -66,6 +71,12 @@ public struct ARMRoute: Sendable, Hashable {
         case streamingPolicies
         /// `.../streamingPolicies/{policy}`.
         case streamingPolicy(String)
+        /// `.../contentKeyPolicies`.
+        case contentKeyPolicies
+        /// `.../contentKeyPolicies/{policy}`.
+        case contentKeyPolicy(String)
+        /// `POST .../contentKeyPolicies/{policy}/{action}`.
+        case contentKeyPolicyAction(String, ContentKeyPolicyAction)
         /// `.../streamingEndpoints`.
         case streamingEndpoints
         /// `.../streamingEndpoints/{endpoint}`.
@@ -90,17 +101,17 @@ public struct ARMRoute: Sendable, Hashable {
         /// The methods this target answers.
         public var allowedMethods: [ARMMethod] {
             switch self {
-            case .account, .liveEvents, .liveOutputs, .assets, .streamingLocators, .streamingPolicies, .streamingEndpoints,
+            case .account, .liveEvents, .liveOutputs, .assets, .streamingLocators, .streamingPolicies, .contentKeyPolicies, .streamingEndpoints,
                  .liveEventOperation, .liveEventOperationLocation, .liveOutputOperation, .liveOutputOperationLocation,
                  .streamingEndpointOperation, .streamingEndpointOperationLocation, .streamingEndpointSkus,
                  .accountFilters, .assetFilters:
                 [.get]
-            case .liveEvent, .asset, .streamingEndpoint, .accountFilter, .assetFilter:
+            case .liveEvent, .asset, .streamingEndpoint, .accountFilter, .assetFilter, .contentKeyPolicy:
                 [.get, .put, .patch, .delete]
             // Live outputs, locators and policies are immutable: no PATCH in the swagger.
             case .liveOutput, .streamingLocator, .streamingPolicy:
                 [.get, .put, .delete]
-            case .liveEventAction, .assetAction, .streamingLocatorAction, .streamingEndpointAction:
+            case .liveEventAction, .assetAction, .streamingLocatorAction, .streamingEndpointAction, .contentKeyPolicyAction:
                 [.post]
             }
         }
@@ -132,13 +143,14 @@ public struct ARMRoute: Sendable, Hashable {
         case .asset(let name), .assetAction(let name, _): account.appending(.asset, name)
         case .streamingLocator(let name), .streamingLocatorAction(let name, _): account.appending(.streamingLocator, name)
         case .streamingPolicy(let name): account.appending(.streamingPolicy, name)
+        case .contentKeyPolicy(let name), .contentKeyPolicyAction(let name, _): account.appending(.contentKeyPolicy, name)
         case .accountFilter(let name): account.appending(.accountFilter, name)
         case .assetFilters(let asset): account.appending(.asset, asset)
         case .assetFilter(let asset, let name): account.appending(.asset, asset).appending(.assetFilter, name)
         case .streamingEndpoint(let name), .streamingEndpointAction(let name, _), .streamingEndpointSkus(let name),
              .streamingEndpointOperationLocation(let name, _):
             account.appending(.streamingEndpoint, name)
-        case .liveEvents, .assets, .streamingLocators, .streamingPolicies, .streamingEndpoints, .accountFilters,
+        case .liveEvents, .assets, .streamingLocators, .streamingPolicies, .contentKeyPolicies, .streamingEndpoints, .accountFilters,
              .liveEventOperation, .liveOutputOperation, .streamingEndpointOperation:
             nil
         }
@@ -195,6 +207,7 @@ public struct ARMRoute: Sendable, Hashable {
             case "assets": return .assets
             case "streaminglocators": return .streamingLocators
             case "streamingpolicies": return .streamingPolicies
+            case "contentkeypolicies": return .contentKeyPolicies
             case "streamingendpoints": return .streamingEndpoints
             case "accountfilters": return .accountFilters
             default: return nil
@@ -208,6 +221,7 @@ public struct ARMRoute: Sendable, Hashable {
             case "assets": return .asset(name)
             case "streaminglocators": return .streamingLocator(name)
             case "streamingpolicies": return .streamingPolicy(name)
+            case "contentkeypolicies": return .contentKeyPolicy(name)
             case "streamingendpoints": return .streamingEndpoint(name)
             case "streamingendpointoperations": return .streamingEndpointOperation(name)
             case "accountfilters": return .accountFilter(name)
@@ -227,6 +241,7 @@ public struct ARMRoute: Sendable, Hashable {
                 if action == "assetfilters" { return .assetFilters(asset: name) }
                 return find(AssetAction.self).map { .assetAction(name, $0) }
             case "streaminglocators": return find(StreamingLocatorAction.self).map { .streamingLocatorAction(name, $0) }
+            case "contentkeypolicies": return find(ContentKeyPolicyAction.self).map { .contentKeyPolicyAction(name, $0) }
             case "streamingendpoints":
                 if action == "skus" { return .streamingEndpointSkus(name) }
                 return find(StreamingEndpointAction.self).map { .streamingEndpointAction(name, $0) }

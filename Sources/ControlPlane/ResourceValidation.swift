@@ -217,16 +217,20 @@ extension StreamingEndpoint {
 }
 
 extension StreamingPolicy {
-    /// Checks a create (PUT) body named `name`; returns whether edgelive can serve it (encrypted policies are stored but not served).
-    /// Throws 400 `InvalidResourceName` for a bad or reserved name, 400 `BadRequest` for an empty or contradictory configuration.
-    @discardableResult
-    public func validateForCreate(name: String) throws(ARMError) -> Bool {
+    /// Checks a create (PUT) body named `name`. Throws 400 `InvalidResourceName` for a bad or reserved name, 400 `BadRequest`
+    /// for an empty or contradictory configuration (see `validateEncryption` for the encrypting schemes). Whether the content
+    /// key policies it names exist is the service's check.
+    public func validateForCreate(name: String) throws(ARMError) {
         try ResourceValidation.validateName(name, for: .streamingPolicy)
         guard !name.lowercased().hasPrefix(Self.predefinedPrefix.lowercased()) else {
             throw .invalidResourceName("The streaming policy name '\(name)' is reserved: names starting with '\(Self.predefinedPrefix)' belong to the built-in policies; choose another name.",
                                        target: "streamingPolicyName")
         }
-        let properties = try ResourceValidation.require(properties, "properties")
+        try Self.validate(ResourceValidation.require(properties, "properties"))
+    }
+
+    /// The rules every policy keeps, the built-ins included.
+    static func validate(_ properties: StreamingPolicyProperties) throws(ARMError) {
         let schemes = properties.schemes
         guard !schemes.isEmpty else {
             throw .badRequest("The streaming policy must configure at least one of 'properties.noEncryption', 'properties.envelopeEncryption', 'properties.commonEncryptionCenc' or 'properties.commonEncryptionCbcs'.",
@@ -250,10 +254,6 @@ extension StreamingPolicy {
                 owner[proto] = scheme
             }
         }
-        if let fairPlay = properties.commonEncryptionCbcs?.drm?.fairPlay, fairPlay.customLicenseAcquisitionUrlTemplate?.isEmpty == true {
-            throw .badRequest("'properties.commonEncryptionCbcs.drm.fairPlay.customLicenseAcquisitionUrlTemplate' must not be empty; omit it to use the built-in license service.",
-                              target: "properties.commonEncryptionCbcs.drm.fairPlay.customLicenseAcquisitionUrlTemplate")
-        }
-        return properties.isServable
+        try validateEncryption(properties)
     }
 }

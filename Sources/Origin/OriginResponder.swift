@@ -73,14 +73,21 @@ public struct OriginResponder: HTTPResponder {
             return .error(status: status, message: message)
         }
         // A scheme asked of a clear locator is one its policy does not enable: refused as the service refused it.
-        if protection == nil, let scheme = options.encryption {
+        var encryption: RequestProtection?
+        if let plan = protection {
+            switch selectProtection(plan, options: options, request: request, source: source) {
+            case .failure(let refusal): return refusal.response
+            case .success(let selected):
+                encryption = selected
+                options.protection = manifestProtection(selected)
+            }
+        } else if let scheme = options.encryption {
             return .error(status: 400, message: "MPE_ENC_ENCRYPTION_NOT_SET_IN_DELIVERY_POLICY: \(source.sourceDescription) is not "
                           + "protected with '\(scheme)'; its streaming policy enables no encryption, so ask without 'encryption='")
         }
-        // Never clear bytes for a protected locator: until the origin encrypts, it refuses.
-        if protection != nil {
-            return .error(status: 501, message: "\(source.sourceDescription) is protected by its streaming policy; this origin does not encrypt yet")
-        }
+        // Low latency (LL-HLS parts, LL-DASH chunked segments) is served clear only: a protected locator gets the
+        // standard-latency manifests.
+        let lowLatencyAllowed = encryption == nil
         let format = options.format
         switch parsed.resource {
         case .manifest:
@@ -97,7 +104,7 @@ public struct OriginResponder: HTTPResponder {
                 return manifest(HLSBuilder.multivariantPlaylist(presentation, options: options), type: Self.hlsType, live: live)
             }
             if format.isDASH {
-                if lowLatencyFilters(options, filterSet, source) != nil, let lowLatency = await lowLatencyDASH(source, presentation, options: options) {
+                if lowLatencyAllowed, lowLatencyFilters(options, filterSet, source) != nil, let lowLatency = await lowLatencyDASH(source, presentation, options: options) {
                     return manifest(DASHBuilder.mpd(lowLatency.presentation, options: options, now: Date(), utcTimingURL: nil,
                                                     lowLatency: lowLatency.settings), type: Self.dashType, live: live)
                 }
@@ -106,7 +113,7 @@ public struct OriginResponder: HTTPResponder {
             return manifest(SmoothBuilder.manifest(presentation, options: options), type: Self.smoothType, live: live)
 
         case let .mediaPlaylist(bitrate, trackName):
-            if let filters = lowLatencyFilters(options, filterSet, source),
+            if lowLatencyAllowed, let filters = lowLatencyFilters(options, filterSet, source),
                let response = await lowLatencyPlaylist(source, request: request, options: options, filters: filters, bitrate: bitrate,
                                                        trackName: trackName) {
                 return response
@@ -130,14 +137,19 @@ public struct OriginResponder: HTTPResponder {
                   let bytes = await source.initSegment(trackName: trackName, bitrate: bitrate) else {
                 return unknownTrack(trackName, bitrate, source)
             }
-            return segment(bytes, type: mp4Type(info.kind), maxAge: Self.liveInitSegmentMaxAge)
+            switch protectedInitSegment(bytes, track: info, protection: encryption) {
+            case .failure(let error): return error.response
+            case .success(let header): return segment(header, type: mp4Type(info.kind), maxAge: Self.liveInitSegmentMaxAge)
+            }
 
         case let .fragment(bitrate, trackName, time):
             if !format.usesFragmentedMP4 {
-                return await transportStreamSegment(source, options: options, filters: filterSet, bitrate: bitrate, trackName: trackName, time: time)
+                let response = await transportStreamSegment(source, options: options, filters: filterSet, bitrate: bitrate, trackName: trackName, time: time)
+                guard let track = await source.trackInfo(trackName: trackName, bitrate: bitrate) else { return response }
+                return envelopeEncrypted(response, track: track, time: time, protection: encryption)
             }
             if format.isSmooth {
-                return await smoothFragment(source, bitrate: bitrate, trackName: trackName, time: time)
+                return await smoothFragment(source, bitrate: bitrate, trackName: trackName, time: time, protection: encryption)
             }
             if let part = options.part {
                 let response = await partialSegment(source, bitrate: bitrate, trackName: trackName, time: time, index: part)
@@ -146,22 +158,32 @@ public struct OriginResponder: HTTPResponder {
             switch await fetch(source, trackName: trackName, bitrate: bitrate, time: time) {
             case .failure(let error):
                 // Low latency: the segment in progress streams its chunks as they are produced (LL-DASH).
-                if let streamed = await openSegmentStream(source, bitrate: bitrate, trackName: trackName, time: time) {
+                if lowLatencyAllowed, let streamed = await openSegmentStream(source, bitrate: bitrate, trackName: trackName, time: time) {
                     return streamed
                 }
                 return error.response
-            case .success(let bytes):
-                let kind = await source.trackInfo(trackName: trackName, bitrate: bitrate)?.kind ?? .video
-                return await presentedOnHLSTimeline(segment(bytes, type: mp4Type(kind), maxAge: Self.fragmentMaxAge), source,
-                                                    options: options, filters: filterSet, bitrate: bitrate, trackName: trackName)
+            case .success(let stored):
+                guard let track = await source.trackInfo(trackName: trackName, bitrate: bitrate) else {
+                    return unknownTrack(trackName, bitrate, source)
+                }
+                let bytes: [UInt8]
+                switch await commonEncrypted(stored, track: track, source: source, protection: encryption) {
+                case .failure(let error): return error.response
+                case .success(let encrypted): bytes = encrypted
+                }
+                let presented = await presentedOnHLSTimeline(segment(bytes, type: mp4Type(track.kind), maxAge: Self.fragmentMaxAge), source,
+                                                             options: options, filters: filterSet, bitrate: bitrate, trackName: trackName)
+                return envelopeEncrypted(presented, track: track, time: time, protection: encryption)
             }
 
         case let .keyFrame(bitrate, trackName, time):
             guard format.isHLS else {
                 return .error(status: 400, message: "KeyFrames(…) are segments of HLS I-frame playlists; use format=m3u8-cmaf, m3u8-aapl or m3u8-aapl-v3")
             }
-            let response = await keyFrame(source, format: format, bitrate: bitrate, trackName: trackName, time: time)
-            return await presentedOnHLSTimeline(response, source, options: options, filters: filterSet, bitrate: bitrate, trackName: trackName)
+            let response = await keyFrame(source, format: format, bitrate: bitrate, trackName: trackName, time: time, protection: encryption)
+            let presented = await presentedOnHLSTimeline(response, source, options: options, filters: filterSet, bitrate: bitrate, trackName: trackName)
+            guard let track = await source.trackInfo(trackName: trackName, bitrate: bitrate) else { return presented }
+            return envelopeEncrypted(presented, track: track, time: time, protection: encryption)
         }
     }
 
@@ -225,7 +247,8 @@ public struct OriginResponder: HTTPResponder {
     }
 
     /// A Smooth fragment: the canonical fragment's samples with `tfxd` and, live, `tfrf` naming what follows.
-    private func smoothFragment(_ source: any MediaSource, bitrate: Int, trackName: String, time: Int64) async -> HTTPResponse {
+    private func smoothFragment(_ source: any MediaSource, bitrate: Int, trackName: String, time: Int64,
+                                protection: RequestProtection?) async -> HTTPResponse {
         let presentation = await source.presentation()
         guard let timeline = presentation.timeline(named: trackName, bitrate: bitrate) else {
             return unknownTrack(trackName, bitrate, source)
@@ -243,15 +266,20 @@ public struct OriginResponder: HTTPResponder {
             let next = index.map { timeline.segments[($0 + 1)...].prefix(SmoothBuilder.lookAheadFragmentCount) } ?? []
             following = next.map { CMAFWriter.FragmentReference(time: $0.startTime, duration: $0.duration) }
         }
-        let bytes = CMAFWriter.smoothFragment(trackID: track.trackID, sequenceNumber: parsed.sequenceNumber,
+        let clear = CMAFWriter.smoothFragment(trackID: track.trackID, sequenceNumber: parsed.sequenceNumber,
                                               samples: parsed.samples, duration: duration, following: following)
+        let bytes: [UInt8]
+        switch await commonEncrypted(clear, track: track, source: source, protection: protection) {
+        case .failure(let error): return error.response
+        case .success(let encrypted): bytes = encrypted
+        }
         let complete = (following?.count ?? SmoothBuilder.lookAheadFragmentCount) >= SmoothBuilder.lookAheadFragmentCount
         return segment(bytes, type: mp4Type(track.kind), maxAge: complete ? Self.fragmentMaxAge : Self.incompleteSmoothFragmentMaxAge)
     }
 
     /// The key frame that starts the fragment at `time`, alone: a TS segment or a one-sample CMAF fragment.
     private func keyFrame(_ source: any MediaSource, format: OutputFormat, bitrate: Int, trackName: String,
-                          time: Int64) async -> HTTPResponse {
+                          time: Int64, protection: RequestProtection?) async -> HTTPResponse {
         guard let track = await source.trackInfo(trackName: trackName, bitrate: bitrate) else {
             return unknownTrack(trackName, bitrate, source)
         }
@@ -269,8 +297,11 @@ public struct OriginResponder: HTTPResponder {
         if format.usesFragmentedMP4 {
             let sample = Sample(decodeTime: first.decodeTime, compositionOffset: first.compositionOffset, duration: first.duration,
                                 isSync: true, data: Array(first.data))
-            let bytes = CMAFWriter.mediaSegment(track: track, sequenceNumber: parsed.sequenceNumber, samples: [sample])
-            return segment(bytes, type: mp4Type(.video), maxAge: Self.fragmentMaxAge)
+            let clear = CMAFWriter.mediaSegment(track: track, sequenceNumber: parsed.sequenceNumber, samples: [sample])
+            switch await commonEncrypted(clear, track: track, source: source, protection: protection) {
+            case .failure(let error): return error.response
+            case .success(let bytes): return segment(bytes, type: mp4Type(.video), maxAge: Self.fragmentMaxAge)
+            }
         }
         do {
             let bytes = try TransportStreamMuxer.segment(video: TransportStreamInput(track: track, samples: [first]), audio: nil,

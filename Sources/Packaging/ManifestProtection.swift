@@ -21,17 +21,20 @@ public struct KeySystemSignal: Sendable, Hashable {
     public var psshBase64: String?
     /// The PlayReady Object, base64 (DASH `mspr:pro`, Smooth `ProtectionHeader`, HLS PlayReady data URI).
     public var playReadyObjectBase64: String?
-    /// Where a player gets the licence or key: ClearKey licence URL, FairPlay key server (written as `skd://…`), the raw
-    /// key URL for HLS `identity`; nil when the data above carries it.
+    /// Where a player gets the licence: the ClearKey licence URL (DASH), the FairPlay key server (HLS, written as
+    /// `skd://…`); nil when the data above carries it.
     public var licenseURL: String?
+    /// Clear Key only: the URL of the raw 16-byte key, which HLS `KEYFORMAT="identity"` names.
+    public var keyURL: String?
 
     public init(system: System, systemID: UUID, psshBase64: String? = nil, playReadyObjectBase64: String? = nil,
-                licenseURL: String? = nil) {
+                licenseURL: String? = nil, keyURL: String? = nil) {
         self.system = system
         self.systemID = systemID
         self.psshBase64 = psshBase64
         self.playReadyObjectBase64 = playReadyObjectBase64
         self.licenseURL = licenseURL
+        self.keyURL = keyURL
     }
 }
 
@@ -121,7 +124,7 @@ extension TrackProtectionSignal {
                 attributes += ["URI=" + ManifestText.hlsQuoted("data:text/plain;charset=UTF-16;base64," + pro),
                                "KEYFORMAT=\"com.microsoft.playready\"", "KEYFORMATVERSIONS=\"1\""]
             case .clearKey:
-                guard let url = system.licenseURL else { continue }
+                guard let url = system.keyURL ?? system.licenseURL else { continue }
                 attributes += ["URI=" + ManifestText.hlsQuoted(url), "KEYID=0x" + ManifestProtection.hex(keyID), "KEYFORMAT=\"identity\""]
             }
             lines.append("#EXT-X-KEY:" + attributes.joined(separator: ","))

@@ -112,6 +112,7 @@ final class SwaggerSchema {
     static let streaming = SwaggerFixtures.streamingSwagger
     static let assets = "Metadata/stable/2023-01-01/AssetsAndAssetFilters.json"
     static let locators = "Metadata/stable/2023-01-01/StreamingPoliciesAndStreamingLocators.json"
+    static let contentKeyPolicies = "Metadata/stable/2023-01-01/ContentKeyPolicies.json"
     static let commonTypes = "../../../common-types/resource-management/v2/types.json"
 
     private var documents: [URL: [String: Any]] = [:]
@@ -172,8 +173,21 @@ final class SwaggerSchema {
         return problems
     }
 
+    /// The definition of `file` whose `x-ms-discriminator-value` is `value` (a polymorphic object's concrete type).
+    private func discriminated(_ value: String, in file: URL) throws -> [String: Any]? {
+        let definitions = try document(file)["definitions"] as? [String: Any] ?? [:]
+        return definitions.values.compactMap { $0 as? [String: Any] }.first { $0["x-ms-discriminator-value"] as? String == value }
+    }
+
     private func check(_ value: Any, _ schema: [String: Any], _ file: URL, path: String, into problems: inout [String]) throws {
-        let (resolved, location) = try dereferenced(schema, file)
+        var (resolved, location) = try dereferenced(schema, file)
+        if let object = value as? [String: Any], let type = object["@odata.type"] as? String, resolved["discriminator"] != nil {
+            guard let concrete = try discriminated(type, in: location) else {
+                problems.append("\(path).@odata.type: '\(type)' is no x-ms-discriminator-value of the swagger")
+                return
+            }
+            resolved = concrete
+        }
         switch value {
         case let object as [String: Any]:
             let properties = try self.properties(of: resolved, location)

@@ -14,9 +14,9 @@ import Testing
 
     @Test func customPolicyValidation() throws {
         let clear = StreamingPolicy(properties: StreamingPolicyProperties(noEncryption: NoEncryption(enabledProtocols: EnabledProtocols(download: false, dash: true, hls: true, smoothStreaming: false))))
-        #expect(try clear.validateForCreate(name: "clearHlsDash") == true)
+        #expect(throws: Never.self) { try clear.validateForCreate(name: "clearHlsDash") }
         let encrypted = StreamingPolicy(properties: StreamingPolicyProperties(commonEncryptionCenc: CommonEncryptionCenc(enabledProtocols: EnabledProtocols(download: false, dash: true, hls: false, smoothStreaming: false))))
-        #expect(try encrypted.validateForCreate(name: "cenc") == false)
+        #expect(throws: Never.self) { try encrypted.validateForCreate(name: "cenc") }
 
         func expect400(_ policy: StreamingPolicy, name: String = "p", code: String = "BadRequest", mentioning fragment: String,
                        sourceLocation: SourceLocation = #_sourceLocation) {

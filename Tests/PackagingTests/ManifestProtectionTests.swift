@@ -16,7 +16,8 @@ struct ManifestProtectionTests {
     static let playReady = KeySystemSignal(system: .playReady, systemID: UUID(uuidString: "9A04F079-9840-4286-AB92-E65BE0885F95")!,
                                            psshBase64: "AAAAPnBzc2g=", playReadyObjectBase64: "UFJP")
     static let clearKey = KeySystemSignal(system: .clearKey, systemID: UUID(uuidString: "E2719D58-A985-B3C9-781A-B030AF78D30E")!,
-                                          psshBase64: "AAAANHBzc2g=", licenseURL: "http://box:8080/keydelivery/ClearKey/")
+                                          psshBase64: "AAAANHBzc2g=", licenseURL: "http://box:8080/keydelivery/ClearKey/",
+                                          keyURL: "http://box:8080/keydelivery/?kid=0b9fbb66-8c0e-4b46-a3a4-0e7e4c61e5d1")
     static let fairPlay = KeySystemSignal(system: .fairPlay, systemID: UUID(uuidString: "94CE86FB-07FF-4F43-ADB8-93D2FA968CA2")!,
                                           licenseURL: "http://box:8080/keydelivery/FairPlay/?kid=0b9fbb66-8c0e-4b46-a3a4-0e7e4c61e5d1")
 
@@ -70,7 +71,7 @@ struct ManifestProtectionTests {
         #expect(keys == [
             "#EXT-X-KEY:METHOD=SAMPLE-AES-CTR,URI=\"data:text/plain;base64,AAAAMnBzc2g=\",KEYID=0x0b9fbb668c0e4b46a3a40e7e4c61e5d1,KEYFORMAT=\"urn:uuid:edef8ba9-79d6-4ace-a3c8-27dcd51d21ed\",KEYFORMATVERSIONS=\"1\"",
             "#EXT-X-KEY:METHOD=SAMPLE-AES-CTR,URI=\"data:text/plain;charset=UTF-16;base64,UFJP\",KEYFORMAT=\"com.microsoft.playready\",KEYFORMATVERSIONS=\"1\"",
-            "#EXT-X-KEY:METHOD=SAMPLE-AES-CTR,URI=\"http://box:8080/keydelivery/ClearKey/\",KEYID=0x0b9fbb668c0e4b46a3a40e7e4c61e5d1,KEYFORMAT=\"identity\"",
+            "#EXT-X-KEY:METHOD=SAMPLE-AES-CTR,URI=\"http://box:8080/keydelivery/?kid=0b9fbb66-8c0e-4b46-a3a4-0e7e4c61e5d1\",KEYID=0x0b9fbb668c0e4b46a3a40e7e4c61e5d1,KEYFORMAT=\"identity\"",
         ])
     }
 

@@ -8,6 +8,12 @@ public enum ExternalTool {
         public var description: String
     }
 
+    /// Whether `name` is an executable on PATH (for tests that skip, with a reason, when a tool is missing).
+    public static func isAvailable(_ name: String) -> Bool {
+        (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":")
+            .contains { FileManager.default.isExecutableFile(atPath: "\($0)/\(name)") }
+    }
+
     /// Runs `name` (found on PATH) with `arguments` and returns its standard output. A non-zero exit throws; so does any
     /// output on standard error when `rejectingErrorOutput` (tools run with `-v error` print only errors there).
     @discardableResult

@@ -251,6 +251,27 @@ public struct ControlAPI: HTTPResponder {
         case (.streamingPolicy(let name), .delete):
             return try await s.deletePolicy(name) ? Self.ok : Self.noContent
 
+        // Content key policies: secrets masked except in getPolicyPropertiesWithSecrets
+        case (.contentKeyPolicies, .get):
+            return try list(c, await s.contentKeyPolicyList(account: c.account), count: false, filterable: true) { policy, path in
+                let p = policy.properties
+                return Self.odata(path, name: policy.name, created: p?.created, modified: p?.lastModified,
+                                  extra: ["properties/policyid": p?.policyId, "properties/description": p?.description])
+            }
+        case (.contentKeyPolicy(let name), .get):
+            return try Self.json(await s.contentKeyPolicy(name, account: c.account))
+        case (.contentKeyPolicy(let name), .put):
+            let body = try c.decode(ContentKeyPolicy.self)
+            let (policy, created) = try await s.createOrUpdateContentKeyPolicy(name, body: body, account: c.account)
+            return try Self.json(policy, status: created ? 201 : 200)
+        case (.contentKeyPolicy(let name), .patch):
+            let patch = try c.decode(ContentKeyPolicy.self)
+            return try Self.json(await s.updateContentKeyPolicy(name, patch: patch, account: c.account))
+        case (.contentKeyPolicy(let name), .delete):
+            return try await s.deleteContentKeyPolicy(name) ? Self.ok : Self.noContent
+        case (.contentKeyPolicyAction(let name, .getPolicyPropertiesWithSecrets), .post):
+            return try Self.json(await s.contentKeyPolicySecrets(name))
+
         // Account and asset filters
         case (.accountFilters, .get):
             return try list(c, await s.filterList(.account, account: c.account), count: false)
@@ -372,7 +393,7 @@ public struct ControlAPI: HTTPResponder {
                                                            lookup: ((T, String) -> ODataValue?)? = nil) throws(ARMError) -> HTTPResponse {
         let query = try ODataQuery(rawQuery: c.request.query ?? "")
         if !filterable, query.filter != nil || !query.orderBy.isEmpty {
-            throw .badRequest("$filter and $orderby are not supported on this list (the service has them on assets, streaming locators and streaming policies).")
+            throw .badRequest("$filter and $orderby are not supported on this list (the service has them on assets, streaming locators, streaming policies and content key policies).")
         }
         let (page, nextSkip) = query.apply(items) { item, path in lookup?(item, path) ?? nil }
         var result = ARMList(value: page, odataCount: count ? items.count : nil)

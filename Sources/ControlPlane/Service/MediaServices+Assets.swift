@@ -128,11 +128,17 @@ extension MediaServices {
         return render(locator, account: account)
     }
 
+    /// The locator as GET, list and PUT answer it: key values are left out (`listContentKeys` returns them).
     func render(_ locator: StreamingLocator, account: ResourceID) -> StreamingLocator {
         var resource = locator
         let id = account.appending(.streamingLocator, locator.name ?? "")
         resource.id = id.description
         resource.type = id.armType
+        resource.properties?.contentKeys = locator.properties?.contentKeys?.map { key in
+            var key = key
+            key.value = nil
+            return key
+        }
         return resource
     }
 
@@ -160,8 +166,20 @@ extension MediaServices {
         if locatorsByID[Self.key(id)] != nil || eventsByPreviewLocator[Self.key(id)] != nil {
             throw .conflict("The streaming locator id '\(id)' is already used; omit it to get a new one.")
         }
-        if let keys = properties.contentKeys, !keys.isEmpty, policy.properties?.noEncryption != nil {
+        let policyProperties = policy.properties ?? StreamingPolicyProperties()
+        if let keys = properties.contentKeys, !keys.isEmpty, !policyProperties.encrypts {
             throw .badRequest("Content keys were given but the streaming policy '\(policyName)' does not encrypt.", target: "properties.contentKeys")
+        }
+        if let name = properties.defaultContentKeyPolicyName {
+            properties.defaultContentKeyPolicyName = try existingContentKeyPolicy(name, field: "properties.defaultContentKeyPolicyName")
+        }
+        if policyProperties.encrypts {
+            let keys = try ContentKeyAssignment.assign(
+                policy: policyProperties, policyName: policy.name ?? policyName, supplied: properties.contentKeys ?? [],
+                defaultPolicy: properties.defaultContentKeyPolicyName ?? policyProperties.defaultContentKeyPolicyName,
+                newKey: ContentKeyAssignment.randomKey)
+            try checkKeysAgainstOtherLocators(keys)
+            properties.contentKeys = keys
         }
         properties.assetName = asset.name
         properties.streamingPolicyName = policy.name ?? policyName
@@ -179,8 +197,23 @@ extension MediaServices {
             locatorsByID[Self.key(id)] = nil
             throw error
         }
-        logger.info("streaming locator created", metadata: ["locator": "\(name)", "asset": "\(asset.name)", "id": "\(id)"])
+        // Key ids are not secret (they travel in manifests); the values never reach a log.
+        logger.info("streaming locator created", metadata: ["locator": "\(name)", "asset": "\(asset.name)", "id": "\(id)",
+                                                            "keys": "\(properties.contentKeys?.map(\.id).joined(separator: ",") ?? "")"])
         return render(locator, account: account)
+    }
+
+    /// A key id another locator already uses must carry the same value there: key delivery answers by key id.
+    private func checkKeysAgainstOtherLocators(_ keys: [StreamingLocatorContentKey]) throws(ARMError) {
+        for key in keys {
+            for other in locators.values {
+                guard let used = other.properties?.contentKeys?.first(where: { $0.id.lowercased() == key.id.lowercased() }) else { continue }
+                guard let value = used.value, let mine = key.value, Data(base64Encoded: value) == Data(base64Encoded: mine) else {
+                    throw .badRequest("The content key id '\(key.id)' is already used by streaming locator '\(other.name ?? "")' with another value; use a new id, or the same value.",
+                                      target: "properties.contentKeys")
+                }
+            }
+        }
     }
 
     /// DELETE: its URLs answer 404 from now on. Absent → false (204).
@@ -202,6 +235,7 @@ extension MediaServices {
                                        policy: policy.properties ?? StreamingPolicyProperties())
     }
 
+    /// POST `listContentKeys`: the keys with their values.
     public func locatorContentKeys(_ name: String) throws(ARMError) -> ListContentKeysResponse {
         guard let locator = locators[Self.key(name)] else { throw .resourceNotFound(type: "streaming locator", name: name) }
         return ListContentKeysResponse(contentKeys: locator.properties?.contentKeys ?? [])
@@ -228,20 +262,11 @@ extension MediaServices {
         return resource
     }
 
-    /// The policy a locator names; only clear (no-encryption) streaming is served by this origin so far.
+    /// The policy a locator names: a built-in or a custom one.
     func streamingPolicyForLocator(_ name: String) throws(ARMError) -> StreamingPolicy {
-        let policy: StreamingPolicy
-        if let builtIn = StreamingPolicy.predefined(named: name) {
-            policy = builtIn
-        } else if let stored = customPolicies[Self.key(name)] {
-            policy = stored.resource
-        } else {
-            throw .badRequest("The streaming policy '\(name)' does not exist; use one of \(StreamingPolicy.predefined.compactMap(\.name).joined(separator: ", ")) or create it.", target: "properties.streamingPolicyName")
-        }
-        guard policy.properties?.noEncryption != nil else {
-            throw .badRequest("The streaming policy '\(name)' encrypts content; this edgelive version streams clear content only (use Predefined_ClearStreamingOnly or a noEncryption policy).", target: "properties.streamingPolicyName")
-        }
-        return policy
+        if let builtIn = StreamingPolicy.predefined(named: name) { return builtIn }
+        if let stored = customPolicies[Self.key(name)] { return stored.resource }
+        throw .badRequest("The streaming policy '\(name)' does not exist; use one of \(StreamingPolicy.predefined.compactMap(\.name).joined(separator: ", ")) or create it.", target: "properties.streamingPolicyName")
     }
 
     /// PUT: 201 only; policies are immutable.
@@ -251,7 +276,22 @@ extension MediaServices {
             throw .conflict("A streaming policy named '\(name)' already exists; streaming policies cannot be updated.")
         }
         var policy = body
-        _ = try policy.validateForCreate(name: name)
+        try policy.validateForCreate(name: name)
+        // The content key policies it names must exist (and then cannot be deleted while it does).
+        if let properties = policy.properties {
+            if let name = properties.defaultContentKeyPolicyName {
+                policy.properties?.defaultContentKeyPolicyName = try existingContentKeyPolicy(name, field: "properties.defaultContentKeyPolicyName")
+            }
+            for scheme in properties.encryptingSchemes {
+                let field = "properties.\(scheme.scheme.propertyName).contentKeys"
+                if let name = scheme.contentKeys?.defaultKey?.policyName {
+                    _ = try existingContentKeyPolicy(name, field: "\(field).defaultKey.policyName")
+                }
+                for (index, mapping) in (scheme.contentKeys?.keyToTrackMappings ?? []).enumerated() {
+                    if let name = mapping.policyName { _ = try existingContentKeyPolicy(name, field: "\(field).keyToTrackMappings[\(index)].policyName") }
+                }
+            }
+        }
         policy.name = name
         let now = Date()
         policy.properties?.created = now

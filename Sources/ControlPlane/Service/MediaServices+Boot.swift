@@ -32,6 +32,9 @@ extension MediaServices {
                 ?? AssetNotes(manifestName: nil, directory: "assets/\(asset.properties?.assetId ?? Self.newUUID())")
             assets[Self.key(row.name)] = AssetEntry(resource: asset, notes: notes)
         }
+        for row in try await store.rows(.contentKeyPolicy) {
+            contentKeyPolicies[Self.key(row.name)] = try decodeStored(ContentKeyPolicy.self, row.body, what: "content key policy '\(row.name)'")
+        }
         for row in try await store.rows(.streamingLocator) {
             let locator = try decodeStored(StreamingLocator.self, row.body, what: "streaming locator '\(row.name)'")
             locators[Self.key(row.name)] = locator

@@ -1,6 +1,8 @@
+import AMSModels
 import Foundation
 import Live
 import MediaDirectory
+import Protection
 
 // What the media path reads is the ChannelDirectory: MediaServices writes it and never answers ingest or the origin
 // itself. Every resource map the directory is built from republishes it when it changes (their `didSet`), so each
@@ -24,17 +26,52 @@ extension MediaServices: ArchiveOpener {
                 previewFilters: filterSet(assetName: "", locatorFilters: nil)))
         }
         var published: [String: DirectoryLocator] = [:]
-        for (id, name) in locatorsByID {
+        var grants: [UUID: KeyGrant] = [:]
+        // Oldest first, so a key id two locators share (with the same value) is granted by the first one's policy.
+        let ordered = locatorsByID.sorted { a, b in
+            (locators[a.value]?.properties?.created ?? .distantPast, a.value) < (locators[b.value]?.properties?.created ?? .distantPast, b.value)
+        }
+        for (id, name) in ordered {
             guard let locator = locators[name], let properties = locator.properties else { continue }
+            let protection: ProtectionPlan?
+            switch protectionPlan(properties) {
+            case .clear: protection = nil
+            case .protected(let plan): protection = plan
+            // Never serve in the clear what the policy says to encrypt: the locator answers 404 instead.
+            case .broken: continue
+            }
+            if protection != nil { addGrants(properties, locatorName: locator.name ?? name, to: &grants) }
             let asset = properties.assetName.flatMap { assets[Self.key($0)] }
             published[id] = DirectoryLocator(
                 name: locator.name, validFrom: properties.startTime.map { LocatorTime(date: $0, text: ARMDateTime.format($0)) },
                 validUntil: properties.endTime.map { LocatorTime(date: $0, text: ARMDateTime.format($0)) },
                 asset: asset.map { DirectoryAsset(name: $0.name, manifestName: $0.notes.manifestName,
                                                   fragmentsPerTSSegment: $0.notes.fragmentsPerTsSegment, archive: $0.archive) },
-                filters: asset.map { filterSet(assetName: $0.name, locatorFilters: properties.filters) } ?? .none)
+                filters: asset.map { filterSet(assetName: $0.name, locatorFilters: properties.filters) } ?? .none,
+                protection: protection)
         }
-        directory.publish(DirectoryContents(channels: channels, locators: published, isStreaming: isStreaming))
+        directory.publish(DirectoryContents(channels: channels, locators: published, isStreaming: isStreaming, keyGrants: grants))
+    }
+
+    /// The locator's protection plan from its streaming policy and stored keys.
+    func protectionPlan(_ properties: StreamingLocatorProperties) -> ProtectionCompiler.Outcome {
+        let name = properties.streamingPolicyName ?? ""
+        guard let policy = StreamingPolicy.predefined(named: name)?.properties ?? customPolicies[Self.key(name)]?.resource.properties else {
+            return .broken
+        }
+        return ProtectionCompiler.plan(policy: policy, keys: properties.contentKeys ?? [], alternativeMediaId: properties.alternativeMediaId)
+    }
+
+    /// A grant per key of the locator whose content key policy exists: the key with the policy's compiled options. A key
+    /// without a policy gets none, so key delivery refuses it (a custom URL template sends players elsewhere).
+    private func addGrants(_ properties: StreamingLocatorProperties, locatorName: String, to grants: inout [UUID: KeyGrant]) {
+        for stored in properties.contentKeys ?? [] {
+            guard let key = ProtectionCompiler.contentKey(stored), grants[key.id] == nil,
+                  let policyName = stored.policyName, let policy = contentKeyPolicies[Self.key(policyName)] else { continue }
+            grants[key.id] = KeyGrant(key: key, policyName: policy.name ?? policyName,
+                                      options: ProtectionCompiler.options(policy.properties ?? ContentKeyPolicyProperties()),
+                                      locatorName: locatorName)
+        }
     }
 
     /// An `accessControl` as the directory asks it: no control or no `ip` → nil (everyone); an `ip` list → only the

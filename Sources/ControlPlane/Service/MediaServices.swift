@@ -82,6 +82,11 @@ public actor MediaServices {
         didSet { publishDirectory() }
     }
     var customPolicies: [String: StoredPolicy] = [:]
+    /// Content key policies by lower-cased name, secrets included (masked only when rendered); their options are
+    /// compiled into the directory's key grants.
+    var contentKeyPolicies: [String: ContentKeyPolicy] = [:] {
+        didSet { publishDirectory() }
+    }
     var endpoints: [String: StreamingEndpoint] = [:] {
         didSet { publishDirectory() }
     }

@@ -17,9 +17,17 @@ public final class ControlStore: Sendable {
     /// Where the database lives, for messages.
     public let path: String
 
-    /// Opens (creating if needed) the store at `path` and applies pending migrations.
+    /// Opens (creating if needed) the store at `path` and applies pending migrations. The file is made mode 0600 first:
+    /// it holds content keys and content key policy secrets (SQLite gives its journal the same mode).
     public init(path: String) throws(StoreError) {
         self.path = path
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard fd >= 0, fchmod(fd, 0o600) == 0 else {
+            let reason = String(cString: strerror(errno))
+            if fd >= 0 { close(fd) }
+            throw StoreError("cannot open the state database \(path): \(reason); the data directory must be writable by the daemon's user")
+        }
+        close(fd)
         do {
             var configuration = Configuration()
             configuration.label = "edgelive.store"
@@ -207,6 +215,8 @@ public enum StoredKind: String, Sendable, CaseIterable {
     case liveEvent, liveOutput, asset, streamingLocator, streamingPolicy, streamingEndpoint
     /// Account filters; asset filters (parent: the asset's name).
     case accountFilter, assetFilter
+    /// Content key policies, secrets included (the database file is the daemon user's only: mode 0600).
+    case contentKeyPolicy
 }
 
 /// One stored resource: its API document and the runtime's private notes about it.
