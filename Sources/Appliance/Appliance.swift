@@ -110,6 +110,9 @@ public enum Appliance {
             close(descriptor)
         }
 
+        // SIGINT/SIGTERM are watched before anyone learns the URLs: a client that stops the daemon as soon as it has
+        // read them must get the graceful stop, not the signal's default action.
+        let termination = await TerminationSignal.watch(loop: loop)
         // The URLs, one per line, on stdout (logs go to stderr): scripts and the tests read these.
         let apiPort = await api.port ?? configuration.apiPort
         var lines = "api    http://\(publicHost):\(apiPort)\n"
@@ -138,7 +141,7 @@ public enum Appliance {
                                         "data_dir": "\(configuration.dataDirectory)",
                                         "api_token": "\(token.file ?? "from configuration")"])
 
-        let signal = await waitForTermination(loop: loop)
+        let signal = await termination.wait()
         logger.info("shutting down", metadata: ["signal": "\(signal)"])
         await services.setReady(false)
         await runner.stopAll()
@@ -182,22 +185,49 @@ public enum Appliance {
     }
 }
 
-/// Suspends until SIGINT or SIGTERM arrives (watched on the event loop); returns the signal number.
-func waitForTermination(loop: EventLoop) async -> Int32 {
-    await withCheckedContinuation { (continuation: CheckedContinuation<Int32, Never>) in
-        loop.execute {
-            nonisolated(unsafe) var watchers: [SignalWatcher] = []
-            nonisolated(unsafe) var resumed = false
-            do {
-                watchers = try SignalWatcher.watch(loop: loop, signals: [SIGINT, SIGTERM]) { signal in
-                    guard !resumed else { return }
-                    resumed = true
-                    for watcher in watchers { watcher.close() }
-                    continuation.resume(returning: signal)
+/// SIGINT and SIGTERM, watched on the event loop from the moment ``watch(loop:)`` returns; ``wait()`` returns the first
+/// one, whether it arrived before or after the call. Loop-confined state; the watchers are closed at the first signal.
+final class TerminationSignal: @unchecked Sendable {
+    private let loop: EventLoop
+    private var watchers: [SignalWatcher] = []
+    private var received: Int32?
+    private var waiter: CheckedContinuation<Int32, Never>?
+
+    private init(loop: EventLoop) { self.loop = loop }
+
+    /// Starts watching; returns once the watchers are installed. If they cannot be, ``wait()`` returns 0 at once.
+    static func watch(loop: EventLoop) async -> TerminationSignal {
+        let termination = TerminationSignal(loop: loop)
+        await withCheckedContinuation { (installed: CheckedContinuation<Void, Never>) in
+            loop.execute {
+                do {
+                    termination.watchers = try SignalWatcher.watch(loop: loop, signals: [SIGINT, SIGTERM]) { signal in
+                        termination.deliver(signal)
+                    }
+                } catch {
+                    termination.received = 0
                 }
-            } catch {
-                continuation.resume(returning: 0)
+                installed.resume()
             }
         }
+        return termination
+    }
+
+    /// Suspends until SIGINT or SIGTERM has arrived; returns the signal number.
+    func wait() async -> Int32 {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Int32, Never>) in
+            loop.execute { [self] in
+                if let received { continuation.resume(returning: received) } else { waiter = continuation }
+            }
+        }
+    }
+
+    private func deliver(_ signal: Int32) {
+        guard received == nil else { return }
+        received = signal
+        for watcher in watchers { watcher.close() }
+        watchers = []
+        waiter?.resume(returning: signal)
+        waiter = nil
     }
 }
