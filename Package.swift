@@ -72,8 +72,8 @@ let package = Package(
         .target(name: "Encode", dependencies: ["CFFmpeg", "EncodeModel", "Media"]),
         // sd_notify (READY/STATUS/WATCHDOG/STOPPING), socket activation, the journald log handler.
         .target(name: "Systemd", dependencies: ["CSystemd", "EventLoop", .product(name: "Logging", package: "swift-log")]),
-        // The API client the CLI verbs use: ARM requests, tables, exit codes.
-        .target(name: "Client", dependencies: ["AMSModels", "EventLoop", "HTTP"]),
+        // The API client the CLI verbs use: ARM requests, tables, exit codes; test tokens (HMAC) and CPIX documents (pssh).
+        .target(name: "Client", dependencies: ["AMSModels", "EventLoop", "HTTP", "Protection", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "Appliance", dependencies: [
             "EventLoop", "HTTP", "Media", "Live", "MediaDirectory", "Ingest", "Origin", "Packaging", "AMSModels", "ControlPlane", "Systemd", "EncodeModel", "TLS",
             .product(name: "Logging", package: "swift-log"), .product(name: "Yams", package: "Yams"),
@@ -104,7 +104,9 @@ let package = Package(
         ]),
         .testTarget(name: "SystemdTests", dependencies: ["Systemd", "EventLoop", "TestSupport", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "ApplianceTests", dependencies: ["Appliance", .product(name: "Logging", package: "swift-log")]),
-        .testTarget(name: "ClientTests", dependencies: ["Client", "AMSModels", "HTTP", "EventLoop"]),
+        .testTarget(name: "ClientTests", dependencies: [
+            "Client", "AMSModels", "HTTP", "EventLoop", "Protection", .product(name: "Crypto", package: "swift-crypto"),
+        ]),
         .testTarget(name: "EncodeModelTests", dependencies: ["EncodeModel", "Media"]),
         .testTarget(name: "EncodeTests", dependencies: ["Encode", "EncodeModel", "Media", "CFFmpeg"]),
         // Reads docs/ARCHITECTURE.md's module map and every import under Sources/: the map is the rule.

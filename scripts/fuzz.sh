@@ -49,15 +49,17 @@ declare -A MODULE_SOURCES=(
     [ApplianceConfig]="Sources/Appliance/ConfigurationFile.swift Sources/Appliance/ApplianceConfiguration.swift"
     # Only the worker pipe protocol of EncodeModel and the job types it carries: the rest reads YAML with Yams.
     [EncodeModel]="Sources/EncodeModel/WorkerProtocol.swift Sources/EncodeModel/EncodeJob.swift"
+    # Only the XML reader of Client (what `locator create --cpix` reads from a file): the rest talks to the API on libuv.
+    [ClientXML]="Sources/Client/XMLLiteReader.swift"
 )
 declare -A MODULE_DEPS=(
     [Media]="" [RTMP]="Media" [ISOBMFF]="Media" [Packaging]="Media ISOBMFF" [AMSModels]=""
-    [Ingest]="" [EncodeModel]="Media" [Live]="Media" [HTTP]="" [ApplianceConfig]="Media Live"
+    [Ingest]="" [EncodeModel]="Media" [Live]="Media" [HTTP]="" [ApplianceConfig]="Media Live" [ClientXML]=""
 )
 # Module key → module name, where they differ.
-declare -A MODULE_NAME=([ApplianceConfig]=Appliance)
+declare -A MODULE_NAME=([ApplianceConfig]=Appliance [ClientXML]=Client)
 # Target → the modules it links, dependencies first. Priority order (issue 17).
-TARGETS=(rtmp_session amf0 flv_tags fmp4_ingest dash_mpd origin_url odata_filter arm_json config_file archive_index worker_protocol http_head)
+TARGETS=(rtmp_session amf0 flv_tags fmp4_ingest dash_mpd origin_url odata_filter arm_json config_file archive_index worker_protocol http_head cpix_xml)
 declare -A TARGET_MODULES=(
     [rtmp_session]="Media RTMP"
     [amf0]="Media RTMP"
@@ -71,6 +73,7 @@ declare -A TARGET_MODULES=(
     [worker_protocol]="Media EncodeModel"
     [http_head]="HTTP"
     [config_file]="Media Live ApplianceConfig"
+    [cpix_xml]="ClientXML"
 )
 
 newer_than() {  # newer_than OUTPUT INPUT… — true when OUTPUT is missing or older than an input

@@ -19,6 +19,8 @@
   send to an HTTP server, recorded.
 - config_file: the README's example configuration file, and a small one that sets every port.
 - worker_protocol: frames of each message type, the codec record taken from the FLV file's sequence header.
+- cpix_xml: a CPIX document as `edgelive locator keys --cpix` writes it (test keys, not secrets), and one in another
+  writer's style (default namespace, CRLF, a comment, CDATA, character references).
 
 Seeds are cut to at most 64 KiB. Needs ffmpeg (libx264, libx265, aac) and gst-launch-1.0 (rtmp2sink).
 """
@@ -376,6 +378,38 @@ def main():
           frame(12, heartbeat) + frame(11, sample) + frame(16, ladder)
           + frame(13, json.dumps({"level": "warning", "message": "slow"}).encode()) + frame(14, b"")
           + frame(15, b"VAAPI device lost: check /dev/dri"))
+
+    # CPIX documents for the XML reader `locator create --cpix` uses.
+    write("cpix_xml", "cenc-cbcs.xml", CPIX_WRITTEN.encode())
+    write("cpix_xml", "default-namespace.xml", CPIX_OTHER_WRITER.encode())
+
+
+CPIX_WRITTEN = """<?xml version="1.0" encoding="UTF-8"?>
+<cpix:CPIX xmlns:cpix="urn:dashif:org:cpix" xmlns:pskc="urn:ietf:params:xml:ns:keyprov:pskc" version="2.3" contentId="6f3264f5-8b37-4a2c-9f3e-1c2d3e4f5a6b">
+  <cpix:ContentKeyList>
+    <cpix:ContentKey kid="0a1b2c3d-4e5f-4061-8273-94a5b6c7d8e9" commonEncryptionScheme="cenc">
+      <cpix:Data>
+        <pskc:Secret>
+          <pskc:PlainValue>AAECAwQFBgcICQoLDA0ODw==</pskc:PlainValue>
+        </pskc:Secret>
+      </cpix:Data>
+    </cpix:ContentKey>
+    <cpix:ContentKey kid="f0e1d2c3-b4a5-4697-8879-6a5b4c3d2e1f" commonEncryptionScheme="cbcs">
+      <cpix:Data><pskc:Secret><pskc:PlainValue>EBESExQVFhcYGRobHB0eHw==</pskc:PlainValue></pskc:Secret></cpix:Data>
+    </cpix:ContentKey>
+  </cpix:ContentKeyList>
+  <cpix:DRMSystemList>
+    <cpix:DRMSystem kid="0a1b2c3d-4e5f-4061-8273-94a5b6c7d8e9" systemId="1077efec-c0b2-4d02-ace3-3c1e52e2fb4b">
+      <cpix:PSSH>AAAANHBzc2gBAAAAEHfv7MCyTQKs4zweUuL7SwAAAAEKGyw9Tl9AYYJzlKW2x9jpAAAAAA==</cpix:PSSH>
+    </cpix:DRMSystem>
+  </cpix:DRMSystemList>
+  <cpix:ContentKeyUsageRuleList>
+    <cpix:ContentKeyUsageRule kid="0a1b2c3d-4e5f-4061-8273-94a5b6c7d8e9" intendedTrackType="cencDefaultKey"/>
+    <cpix:ContentKeyUsageRule kid="f0e1d2c3-b4a5-4697-8879-6a5b4c3d2e1f" intendedTrackType="cbcsDefaultKey"/>
+  </cpix:ContentKeyUsageRuleList>
+</cpix:CPIX>
+"""
+CPIX_OTHER_WRITER = ('<?xml version="1.0" encoding="utf-8"?>\r\n<!-- default namespace, CDATA, references -->\r\n<CPIX xmlns="urn:dashif:org:cpix" xmlns:pskc="urn:ietf:params:xml:ns:keyprov:pskc" id="a&amp;b&#x41;&#66;"><ContentKeyList><ContentKey kid="5E4D3C2B-1A09-4F8E-9D7C-6B5A49382716"><Data><pskc:Secret><pskc:PlainValue><![CDATA[q6urq6urq6urq6urq6urqw==]]></pskc:PlainValue></pskc:Secret></Data></ContentKey></ContentKeyList></CPIX>')
 
 
 if __name__ == "__main__":

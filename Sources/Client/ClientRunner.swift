@@ -60,7 +60,7 @@ public enum ClientRunner {
 
     /// The exit-code table for `edgelive --help`.
     public static let exitCodeHelp = """
-        Client verbs (event, output, asset, locator, endpoint) talk to the daemon's API (--api, default $EDGELIVE_API or \
+        Client verbs (event, output, asset, locator, key-policy, token, filter, endpoint) talk to the daemon's API (--api, default $EDGELIVE_API or \
         http://127.0.0.1:8090) with a bearer token (--token, else $EDGELIVE_TOKEN, else <--data-dir>/api-token).
 
         Exit codes:

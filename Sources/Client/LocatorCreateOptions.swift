@@ -18,10 +18,14 @@ public struct LocatorCreateOptions: Sendable, Equatable {
     public var locatorId: String?
     /// `--filter`, repeatable: filters every manifest of the locator applies.
     public var filters: [String]
+    /// `--key-policy`: the content key policy guarding the locator's keys (`defaultContentKeyPolicyName`).
+    public var contentKeyPolicy: String?
+    /// The keys to create the locator with (from `--cpix`); nil lets the daemon generate them.
+    public var contentKeys: [StreamingLocatorContentKey]?
 
     /// Creates options with the CLI defaults.
     public init(name: String, asset: String, policy: String = "Predefined_ClearStreamingOnly", start: String? = nil, end: String? = nil,
-                locatorId: String? = nil, filters: [String] = []) {
+                locatorId: String? = nil, filters: [String] = [], contentKeyPolicy: String? = nil, contentKeys: [StreamingLocatorContentKey]? = nil) {
         self.name = name
         self.asset = asset
         self.policy = policy
@@ -29,6 +33,8 @@ public struct LocatorCreateOptions: Sendable, Equatable {
         self.end = end
         self.locatorId = locatorId
         self.filters = filters
+        self.contentKeyPolicy = contentKeyPolicy
+        self.contentKeys = contentKeys
     }
 
     /// The StreamingLocator to PUT; unreadable dates are usage errors.
@@ -47,6 +53,7 @@ public struct LocatorCreateOptions: Sendable, Equatable {
         }
         return StreamingLocator(properties: StreamingLocatorProperties(assetName: asset, startTime: startTime, endTime: endTime,
                                                                        streamingLocatorId: locatorId, streamingPolicyName: policy,
+                                                                       defaultContentKeyPolicyName: contentKeyPolicy, contentKeys: contentKeys,
                                                                        filters: filters.isEmpty ? nil : filters))
     }
 }

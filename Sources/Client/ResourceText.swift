@@ -108,6 +108,10 @@ public enum ResourceText {
         block.add("Locator id", properties?.streamingLocatorId)
         block.add("Asset", properties?.assetName)
         block.add("Policy", properties?.streamingPolicyName)
+        block.add("Key policy", properties?.defaultContentKeyPolicyName)
+        if let keys = properties?.contentKeys, !keys.isEmpty {
+            block.add("Content keys", list: keys.map { key in [key.id, key.labelReferenceInStreamingPolicy].compactMap { $0 }.joined(separator: " ") })
+        }
         if let filters = properties?.filters, !filters.isEmpty { block.add("Filters", filters.joined(separator: ", ")) }
         block.add("Start", properties?.startTime.map(timestamp))
         block.add("End", properties?.endTime.map(timestamp))

@@ -1,4 +1,5 @@
 // Request routing for the ARM control API: method + path → which resource or action, matched case-insensitively like ARM.
+import AMSModels
 import Foundation
 
 /// The HTTP methods the control API answers.
@@ -29,6 +30,21 @@ public enum ContentKeyPolicyAction: String, Sendable, Hashable, CaseIterable {
 /// POST actions on a streaming endpoint.
 public enum StreamingEndpointAction: String, Sendable, Hashable, CaseIterable {
     case start, stop, scale
+}
+
+/// The API's resource families, one handler each.
+public enum ResourceFamily: Sendable, Hashable, CaseIterable {
+    /// The account itself.
+    case account
+    /// Live events and their live outputs.
+    case liveEvents
+    /// Assets and the streaming locators that publish them.
+    case assets
+    /// Streaming policies and content key policies.
+    case protection
+    /// Account and asset filters.
+    case filters
+    case streamingEndpoints
 }
 
 /// A routed request: the account prefix as the client spelled it, the target, and the method.
@@ -97,6 +113,20 @@ public struct ARMRoute: Sendable, Hashable {
         case assetFilters(asset: String)
         /// `assets/{asset}/assetFilters/{name}`
         case assetFilter(asset: String, filter: String)
+
+        /// The resource family whose handler answers this target (`ControlAPI+<Family>.swift`).
+        public var family: ResourceFamily {
+            switch self {
+            case .account: .account
+            case .liveEvents, .liveEvent, .liveEventAction, .liveEventOperation, .liveEventOperationLocation,
+                 .liveOutputs, .liveOutput, .liveOutputOperation, .liveOutputOperationLocation: .liveEvents
+            case .assets, .asset, .assetAction, .streamingLocators, .streamingLocator, .streamingLocatorAction: .assets
+            case .streamingPolicies, .streamingPolicy, .contentKeyPolicies, .contentKeyPolicy, .contentKeyPolicyAction: .protection
+            case .accountFilters, .accountFilter, .assetFilters, .assetFilter: .filters
+            case .streamingEndpoints, .streamingEndpoint, .streamingEndpointAction, .streamingEndpointSkus,
+                 .streamingEndpointOperation, .streamingEndpointOperationLocation: .streamingEndpoints
+            }
+        }
 
         /// The methods this target answers.
         public var allowedMethods: [ARMMethod] {

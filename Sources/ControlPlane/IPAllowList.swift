@@ -4,6 +4,7 @@
 // - a nil `accessControl` or a nil `ip` means no restriction: everything is allowed;
 // - an `ip` whose `allow` list is empty (or absent) allows nothing — the service's "no rule ⇒ nothing allowed";
 // - `0.0.0.0/0` is the documented "allow all" and matches IPv6 clients too, so the usual AMS body keeps working on dual-stack hosts.
+import AMSModels
 import Foundation
 import MediaDirectory
 

@@ -3,6 +3,7 @@
 // Each request is a `mutating func` that either throws the ARMError to answer with, or moves the event into its transitional
 // state and returns the work for the caller. When the work is done the caller reports it with `finish(succeeded:)`.
 // One operation at a time per event *including its live outputs*: live output create/delete take the same slot.
+import AMSModels
 
 /// What the caller must do after a live event operation was accepted.
 public enum LiveEventWork: Sendable, Hashable {

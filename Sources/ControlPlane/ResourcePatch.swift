@@ -1,5 +1,6 @@
 // PATCH merging for live events, streaming endpoints and assets: apply the updatable fields a body sets, ignore read-only ones,
 // and refuse a create-only field whose value differs (scripts often PATCH back a whole GET result, so equal values must pass).
+import AMSModels
 import Foundation
 
 /// Helpers shared by the merges.

@@ -1,4 +1,5 @@
 // Request validation mirroring the swagger constraints and documented value ranges; each failure is an ARMError a user can act on.
+import AMSModels
 import Foundation
 
 /// Validation of names and request bodies before the service acts on them.

@@ -1,5 +1,6 @@
 // The streaming endpoint state machine (spec §9): Stopped ⇄ Running through Starting/Stopping, Running → Scaling → Running.
 // Same shape as LiveEventLifecycle: requests throw or return work, `finish(succeeded:)` ends the operation holding the slot.
+import AMSModels
 
 /// What the caller must do after a streaming endpoint operation was accepted.
 public enum StreamingEndpointWork: Sendable, Hashable {

@@ -33,12 +33,52 @@ enum LowLatencyCondition: Sendable {
     case part(TrackKey, startTime: Int64, index: Int)
 }
 
-/// A blocked origin request: resumed with true when its condition holds, false at its deadline.
-struct LowLatencyWaiter {
-    var condition: LowLatencyCondition
-    var continuation: CheckedContinuation<Bool, Never>
-    /// Resumes the waiter with false at its deadline; cancelled when the condition comes true first.
-    var deadline: Task<Void, Never>?
+/// The origin requests a low-latency channel holds until a playlist or part exists: each resumed with true when its
+/// condition holds, false at its deadline, at most `capacity` at once (each holds a connection). A value owned by the
+/// channel actor, which resumes them as chunks arrive.
+struct LowLatencyWaiters {
+    private struct Waiter {
+        var condition: LowLatencyCondition
+        var continuation: CheckedContinuation<Bool, Never>
+        /// Resumes the waiter with false at its deadline; cancelled when the condition comes true first.
+        var deadline: Task<Void, Never>?
+    }
+
+    private var waiting: [UInt64: Waiter] = [:]
+    private var nextID: UInt64 = 0
+    let capacity: Int
+
+    init(capacity: Int) {
+        self.capacity = capacity
+    }
+
+    var isFull: Bool { waiting.count >= capacity }
+
+    /// A new waiter's id, to register under once its continuation exists.
+    mutating func reserveID() -> UInt64 {
+        nextID &+= 1
+        return nextID
+    }
+
+    mutating func add(_ id: UInt64, condition: LowLatencyCondition, continuation: CheckedContinuation<Bool, Never>,
+                      deadline: Task<Void, Never>) {
+        waiting[id] = Waiter(condition: condition, continuation: continuation, deadline: deadline)
+    }
+
+    /// The waiter's deadline passed: answered false (nothing when it was answered already).
+    mutating func expire(_ id: UInt64) {
+        waiting.removeValue(forKey: id)?.continuation.resume(returning: false)
+    }
+
+    /// Answers true every waiter whose condition now holds.
+    mutating func wake(where holds: (LowLatencyCondition) -> Bool) {
+        guard !waiting.isEmpty else { return }
+        for (id, waiter) in waiting where holds(waiter.condition) {
+            waiting.removeValue(forKey: id)
+            waiter.deadline?.cancel()
+            waiter.continuation.resume(returning: true)
+        }
+    }
 }
 
 extension LiveChannel: LowLatencySource {
@@ -82,34 +122,34 @@ extension LiveChannel: LowLatencySource {
 
     private func wait(for condition: LowLatencyCondition, timeout: Duration) async -> Bool {
         if isSatisfied(condition) { return true }
-        guard lowLatencyWaiters.count < Self.maximumWaiters else { return false }
-        nextWaiterID &+= 1
-        let id = nextWaiterID
+        guard !lowLatencyWaiters.isFull else { return false }
+        let id = lowLatencyWaiters.reserveID()
         return await withCheckedContinuation { continuation in
             let deadline = Task { [weak self] in
                 guard (try? await Task.sleep(for: timeout)) != nil else { return }  // cancelled: answered already
                 await self?.expireWaiter(id)
             }
-            lowLatencyWaiters[id] = LowLatencyWaiter(condition: condition, continuation: continuation, deadline: deadline)
+            lowLatencyWaiters.add(id, condition: condition, continuation: continuation, deadline: deadline)
         }
     }
 
     private func expireWaiter(_ id: UInt64) {
-        lowLatencyWaiters.removeValue(forKey: id)?.continuation.resume(returning: false)
+        lowLatencyWaiters.expire(id)
     }
 
     /// Resumes every blocked request whose condition now holds (called after each chunk or fragment).
     func wakeLowLatencyWaiters() {
-        guard !lowLatencyWaiters.isEmpty else { return }
-        for (id, waiter) in lowLatencyWaiters where isSatisfied(waiter.condition) {
-            lowLatencyWaiters.removeValue(forKey: id)
-            waiter.deadline?.cancel()
-            waiter.continuation.resume(returning: true)
-        }
+        let partial = lowLatency
+        lowLatencyWaiters.wake { Self.holds($0, in: partial) }
     }
 
     private func isSatisfied(_ condition: LowLatencyCondition) -> Bool {
-        guard let partial = lowLatency else { return true }
+        Self.holds(condition, in: lowLatency)
+    }
+
+    /// Whether `condition` holds in `partial` (always, once the channel is no longer low latency).
+    private static func holds(_ condition: LowLatencyCondition, in partial: PartialFragments?) -> Bool {
+        guard let partial else { return true }
         switch condition {
         case let .playlist(key, msn, part):
             return partial.playlistReady(key, msn: msn, part: part)

@@ -25,8 +25,8 @@ public actor LiveChannel: MediaSource {
     nonisolated let configuration: ChannelConfiguration
     /// Low-latency state (chunks, part layouts); nil unless the configuration has a part duration.
     var lowLatency: PartialFragments?
-    var lowLatencyWaiters: [UInt64: LowLatencyWaiter] = [:]
-    var nextWaiterID: UInt64 = 0
+    /// Origin requests held until their playlist or part exists (`LiveChannel+LowLatency.swift`).
+    var lowLatencyWaiters = LowLatencyWaiters(capacity: LiveChannel.maximumWaiters)
     private let clock: @Sendable () -> Int64
     private var logger: Logger
     /// Track IDs, bitrates and names of published tracks, from what the encoders declared.

@@ -10,7 +10,7 @@ struct EdgeLive: AsyncParsableCommand {
         commandName: "edgelive",
         abstract: "A live-streaming appliance: RTMP ingest, HLS and DASH origin.",
         discussion: ClientRunner.exitCodeHelp,
-        subcommands: [Serve.self, EventCommand.self, OutputCommand.self, AssetCommand.self, LocatorCommand.self, FilterCommand.self, EndpointCommand.self, HardwareCommand.self,
+        subcommands: [Serve.self, EventCommand.self, OutputCommand.self, AssetCommand.self, LocatorCommand.self, KeyPolicyCommand.self, TokenCommand.self, FilterCommand.self, EndpointCommand.self, HardwareCommand.self,
                       WorkerCommand.self])
 }
 

@@ -1,4 +1,5 @@
 // Routing: every swagger path maps to its target, fixed segments ignore case, names are decoded, bad paths/methods fail as ARM does.
+import AMSModels
 import Foundation
 import Testing
 import TestSupport

@@ -1,6 +1,7 @@
 // Dynamic encryption through the API: content key policies (validation, masked secrets, getPolicyPropertiesWithSecrets,
 // in-use deletion), encrypting streaming policies, locators' content keys, and what is published for the media path
 // (protection plans and key grants), across a store reopen too.
+import AMSModels
 import EventLoop
 import Foundation
 import MediaDirectory

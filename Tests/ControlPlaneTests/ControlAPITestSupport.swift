@@ -1,4 +1,5 @@
 // Drives ControlAPI in-process (no sockets) over a fresh account, and checks JSON bodies against the swagger definitions.
+import AMSModels
 import EventLoop
 import Foundation
 import HTTP

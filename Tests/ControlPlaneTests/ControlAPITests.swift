@@ -1,5 +1,6 @@
 // The control API end to end in-process: every resource's answers against the swagger, status codes the SDK accepts,
 // required fields, state rules, lists and persistence across a second MediaServices over the same store.
+import AMSModels
 import EventLoop
 import Foundation
 import HTTP

@@ -1,4 +1,5 @@
 // One event's fallback policy (the tag `edgelive.encodePolicy`) over the box's: checked at create and on a tag update.
+import AMSModels
 import EncodeModel
 import Live
 import Testing

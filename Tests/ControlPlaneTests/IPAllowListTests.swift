@@ -1,4 +1,5 @@
 // Allow-list matching: IPv4/IPv6 parsing, prefixes in either form, IPv4-mapped clients, nil vs empty lists, bad ranges.
+import AMSModels
 import Testing
 @testable import ControlPlane
 

@@ -1,4 +1,5 @@
 // The live event, live output and streaming endpoint state machines, driven with no I/O.
+import AMSModels
 import Testing
 @testable import ControlPlane
 

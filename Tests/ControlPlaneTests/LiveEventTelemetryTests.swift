@@ -1,4 +1,5 @@
 // The telemetry models encode exactly the swagger's keys, and the mapping from a channel snapshot carries real figures.
+import AMSModels
 import Foundation
 import Live
 import Media

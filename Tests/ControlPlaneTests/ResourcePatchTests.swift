@@ -1,4 +1,5 @@
 // PATCH merges: updatable fields apply and are reported, read-only ones are ignored, create-only ones must stay equal.
+import AMSModels
 import Foundation
 import Testing
 @testable import ControlPlane

@@ -1,3 +1,4 @@
+import AMSModels
 import Foundation
 import Testing
 @testable import ControlPlane

@@ -1,4 +1,5 @@
 // Streaming policy create validation (the service's rules; the wire shape is tested in AMSModelsTests).
+import AMSModels
 import Testing
 @testable import ControlPlane
 

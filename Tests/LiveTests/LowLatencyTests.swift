@@ -160,3 +160,32 @@ private final class TestClock: @unchecked Sendable {
         try await loop.shutdownGracefully()
     }
 }
+
+/// The held origin requests of a low-latency channel, as a value: capacity, waking by condition, expiry.
+@Suite struct LowLatencyWaitersTests {
+    actor Holder {
+        var waiters = LowLatencyWaiters(capacity: 2)
+        func hold(_ condition: LowLatencyCondition) async -> Bool {
+            let id = waiters.reserveID()
+            return await withCheckedContinuation { continuation in
+                waiters.add(id, condition: condition, continuation: continuation, deadline: Task {})
+            }
+        }
+        var isFull: Bool { waiters.isFull }
+        func wake(msn: Int) { waiters.wake { if case .playlist(_, let m, _) = $0 { return m <= msn } else { return false } } }
+        func expireAll() { for id in 1...2 { waiters.expire(UInt64(id)) } }
+    }
+
+    @Test func wakesWhatHoldsAndExpiresTheRest() async throws {
+        let holder = Holder()
+        let key = TrackKey(stream: "s", kind: .video)
+        async let first = holder.hold(.playlist(key, msn: 5, part: nil))
+        async let second = holder.hold(.playlist(key, msn: 9, part: nil))
+        while !(await holder.isFull) { await Task.yield() }
+        await holder.wake(msn: 6)
+        #expect(await first == true)
+        await holder.expireAll()
+        #expect(await second == false)
+        #expect(await holder.isFull == false)
+    }
+}

@@ -1,3 +1,4 @@
+import AMSModels
 import Foundation
 
 /// The control API's bearer token: set in configuration, or generated on first start into

@@ -1,3 +1,4 @@
+import AMSModels
 import Foundation
 import HTTP
 import Logging
@@ -135,246 +136,27 @@ public struct ControlAPI: HTTPResponder {
 
     // MARK: - Dispatch
 
+    /// One handler per resource family (`ControlAPI+<Family>.swift`), chosen from the route's target.
     private func dispatch(_ c: Context) async throws(ARMError) -> HTTPResponse {
-        let s = services
-        switch (c.route.target, c.route.method) {
-        case (.account, .get):
+        switch c.route.target.family {
+        case .account:
+            guard c.route.method == .get else { throw methodNotAllowed(c) }
             return try Self.json(MediaServiceAccount(account: c.account))
-
-        // Live events
-        case (.liveEvents, .get):
-            return try list(c, await s.liveEvents(account: c.account), count: true)
-        case (.liveEvent(let name), .get):
-            return try Self.json(await s.liveEvent(name, account: c.account))
-        case (.liveEvent(let name), .put):
-            let body = try c.decode(LiveEvent.self)
-            let outcome = try await s.createLiveEvent(name, body: body, autoStart: c.queryFlag("autoStart"), account: c.account)
-            return try lro(c, outcome.operation, status: 201, body: outcome.resource,
-                           operations: "liveEventOperations", location: "liveEvents/\(name)/operationLocations")
-        case (.liveEvent(let name), .patch):
-            let patch = try c.decode(LiveEvent.self)
-            let outcome = try await s.updateLiveEvent(name, patch: patch, account: c.account)
-            return try lro(c, outcome.operation, status: 202, body: outcome.resource,
-                           operations: "liveEventOperations", location: "liveEvents/\(name)/operationLocations")
-        case (.liveEvent(let name), .delete):
-            guard let operation = try await s.deleteLiveEvent(name) else { return Self.noContent }
-            return try lro(c, operation, status: 202, body: Optional<LiveEvent>.none,
-                           operations: "liveEventOperations", location: "liveEvents/\(name)/operationLocations")
-        case (.liveEventAction(let name, let action), .post):
-            return try await liveEventAction(c, name, action)
-        case (.liveEventOperation(let id), .get):
-            return try await operationStatus(id, family: .liveEvent)
-        case (.liveEventOperationLocation(let name, let id), .get):
-            let operation = try await s.operation(id: id, family: .liveEvent)
-            if operation.status == .inProgress { return Self.accepted(retry: true) }
-            guard let event = try? await s.liveEvent(name, account: c.account) else { return Self.noContent }
-            return try Self.json(event)
-
-        // Live outputs
-        case (.liveOutputs(let event), .get):
-            return try list(c, await s.liveOutputs(event: event, account: c.account), count: true)
-        case (.liveOutput(let event, let name), .get):
-            return try Self.json(await s.liveOutput(event: event, name, account: c.account))
-        case (.liveOutput(let event, let name), .put):
-            let body = try c.decode(LiveOutput.self)
-            let outcome = try await s.createLiveOutput(event: event, name, body: body, account: c.account)
-            return try lro(c, outcome.operation, status: 201, body: outcome.resource,
-                           operations: "liveOutputOperations", location: "liveEvents/\(event)/liveOutputs/\(name)/operationLocations")
-        case (.liveOutput(let event, let name), .delete):
-            guard let operation = try await s.deleteLiveOutput(event: event, name) else { return Self.noContent }
-            return try lro(c, operation, status: 202, body: Optional<LiveOutput>.none,
-                           operations: "liveOutputOperations", location: "liveEvents/\(event)/liveOutputs/\(name)/operationLocations")
-        case (.liveOutputOperation(let id), .get):
-            return try await operationStatus(id, family: .liveOutput)
-        case (.liveOutputOperationLocation(let event, let name, let id), .get):
-            let operation = try await s.operation(id: id, family: .liveOutput)
-            if operation.status == .inProgress { return Self.accepted(retry: true) }
-            guard let output = try? await s.liveOutput(event: event, name, account: c.account) else { return Self.noContent }
-            return try Self.json(output)
-
-        // Assets
-        case (.assets, .get):
-            return try list(c, await s.assetList(account: c.account), count: false, filterable: true) { asset, path in
-                Self.odata(path, name: asset.name, created: asset.properties?.created, modified: asset.properties?.lastModified,
-                           extra: ["properties/alternateid": asset.properties?.alternateId, "properties/assetid": asset.properties?.assetId,
-                                   "properties/container": asset.properties?.container, "properties/description": asset.properties?.description])
-            }
-        case (.asset(let name), .get):
-            return try Self.json(await s.asset(name, account: c.account))
-        case (.asset(let name), .put):
-            let body = try c.decodeIfPresent(Asset.self) ?? Asset()
-            let (asset, created) = try await s.createOrUpdateAsset(name, body: body, account: c.account)
-            return try Self.json(asset, status: created ? 201 : 200)
-        case (.asset(let name), .patch):
-            let patch = try c.decode(Asset.self)
-            return try Self.json(await s.updateAsset(name, patch: patch, account: c.account))
-        case (.asset(let name), .delete):
-            return try await s.deleteAsset(name) ? Self.ok : Self.noContent
-        case (.assetAction(let name, .listStreamingLocators), .post):
-            return try Self.json(await s.assetStreamingLocators(name))
-        case (.assetAction(let name, let action), .post):
-            _ = try await s.asset(name, account: c.account)
-            throw ARMError(status: 400, code: "NotSupported",
-                           message: "'\(action.rawValue)' is not available on this box: assets live on its disk, not in a storage account.")
-
-        // Streaming locators
-        case (.streamingLocators, .get):
-            return try list(c, await s.locatorList(account: c.account), count: false, filterable: true) { locator, path in
-                let p = locator.properties
-                return Self.odata(path, name: locator.name, created: p?.created, modified: nil,
-                                  extra: ["properties/assetname": p?.assetName, "properties/streaminglocatorid": p?.streamingLocatorId,
-                                          "properties/streamingpolicyname": p?.streamingPolicyName],
-                                  dates: ["properties/starttime": p?.startTime, "properties/endtime": p?.endTime])
-            }
-        case (.streamingLocator(let name), .get):
-            return try Self.json(await s.locator(name, account: c.account))
-        case (.streamingLocator(let name), .put):
-            let body = try c.decode(StreamingLocator.self)
-            return try Self.json(await s.createLocator(name, body: body, account: c.account), status: 201)
-        case (.streamingLocator(let name), .delete):
-            return try await s.deleteLocator(name) ? Self.ok : Self.noContent
-        case (.streamingLocatorAction(let name, .listPaths), .post):
-            return try Self.json(await s.locatorPaths(name))
-        case (.streamingLocatorAction(let name, .listContentKeys), .post):
-            return try Self.json(await s.locatorContentKeys(name))
-
-        // Streaming policies
-        case (.streamingPolicies, .get):
-            return try list(c, await s.policyList(account: c.account), count: false, filterable: true) { policy, path in
-                Self.odata(path, name: policy.name, created: policy.properties?.created, modified: nil, extra: [:])
-            }
-        case (.streamingPolicy(let name), .get):
-            return try Self.json(await s.policy(name, account: c.account))
-        case (.streamingPolicy(let name), .put):
-            let body = try c.decode(StreamingPolicy.self)
-            return try Self.json(await s.createPolicy(name, body: body, account: c.account), status: 201)
-        case (.streamingPolicy(let name), .delete):
-            return try await s.deletePolicy(name) ? Self.ok : Self.noContent
-
-        // Content key policies: secrets masked except in getPolicyPropertiesWithSecrets
-        case (.contentKeyPolicies, .get):
-            return try list(c, await s.contentKeyPolicyList(account: c.account), count: false, filterable: true) { policy, path in
-                let p = policy.properties
-                return Self.odata(path, name: policy.name, created: p?.created, modified: p?.lastModified,
-                                  extra: ["properties/policyid": p?.policyId, "properties/description": p?.description])
-            }
-        case (.contentKeyPolicy(let name), .get):
-            return try Self.json(await s.contentKeyPolicy(name, account: c.account))
-        case (.contentKeyPolicy(let name), .put):
-            let body = try c.decode(ContentKeyPolicy.self)
-            let (policy, created) = try await s.createOrUpdateContentKeyPolicy(name, body: body, account: c.account)
-            return try Self.json(policy, status: created ? 201 : 200)
-        case (.contentKeyPolicy(let name), .patch):
-            let patch = try c.decode(ContentKeyPolicy.self)
-            return try Self.json(await s.updateContentKeyPolicy(name, patch: patch, account: c.account))
-        case (.contentKeyPolicy(let name), .delete):
-            return try await s.deleteContentKeyPolicy(name) ? Self.ok : Self.noContent
-        case (.contentKeyPolicyAction(let name, .getPolicyPropertiesWithSecrets), .post):
-            return try Self.json(await s.contentKeyPolicySecrets(name))
-
-        // Account and asset filters
-        case (.accountFilters, .get):
-            return try list(c, await s.filterList(.account, account: c.account), count: false)
-        case (.assetFilters(let asset), .get):
-            return try list(c, await s.filterList(.asset(asset), account: c.account), count: false)
-        case (.accountFilter(let name), _), (.assetFilter(_, let name), _):
-            var scope = MediaServices.FilterScope.account
-            if case .assetFilter(let asset, _) = c.route.target { scope = .asset(asset) }
-            return try await filterRequest(c, scope, name)
-
-        // Streaming endpoints
-        case (.streamingEndpoints, .get):
-            return try list(c, await s.endpointList(account: c.account), count: true)
-        case (.streamingEndpoint(let name), .get):
-            return try Self.json(await s.endpoint(name, account: c.account))
-        case (.streamingEndpoint(let name), .put):
-            let body = try c.decode(StreamingEndpoint.self)
-            let outcome = try await s.createEndpoint(name, body: body, autoStart: c.queryFlag("autoStart"), account: c.account)
-            return try lro(c, outcome.operation, status: 201, body: outcome.resource,
-                           operations: "streamingEndpointOperations", location: "streamingEndpoints/\(name)/operationLocations")
-        case (.streamingEndpoint(let name), .patch):
-            let patch = try c.decode(StreamingEndpoint.self)
-            let outcome = try await s.updateEndpoint(name, patch: patch, account: c.account)
-            return try lro(c, outcome.operation, status: 202, body: outcome.resource,
-                           operations: "streamingEndpointOperations", location: "streamingEndpoints/\(name)/operationLocations")
-        case (.streamingEndpoint(let name), .delete):
-            guard let operation = try await s.deleteEndpoint(name) else { return Self.noContent }
-            return try lro(c, operation, status: 202, body: Optional<StreamingEndpoint>.none,
-                           operations: "streamingEndpointOperations", location: "streamingEndpoints/\(name)/operationLocations")
-        case (.streamingEndpointAction(let name, let action), .post):
-            var units: Int32?
-            if action == .scale {
-                units = try c.decode(StreamingEntityScaleUnit.self).scaleUnit
-            }
-            let mapped: MediaServices.EndpointAction = switch action {
-            case .start: .start
-            case .stop: .stop
-            case .scale: .scale
-            }
-            let operation = try await s.performEndpointAction(name, mapped, scaleUnits: units)
-            return try lro(c, operation, status: 202, body: Optional<StreamingEndpoint>.none,
-                           operations: "streamingEndpointOperations", location: "streamingEndpoints/\(name)/operationLocations")
-        case (.streamingEndpointSkus(let name), .get):
-            _ = try await s.endpoint(name, account: c.account)
-            return try Self.json(StreamingEndpointSkuInfoListResult.standardAndPremium())
-        case (.streamingEndpointOperation(let id), .get):
-            return try await operationStatus(id, family: .streamingEndpoint)
-        case (.streamingEndpointOperationLocation(let name, let id), .get):
-            let operation = try await s.operation(id: id, family: .streamingEndpoint)
-            if operation.status == .inProgress { return Self.accepted(retry: true) }
-            guard let endpoint = try? await s.endpoint(name, account: c.account) else { return Self.noContent }
-            return try Self.json(endpoint)
-
-        default:
-            var response = Self.error(ARMError(status: 405, code: "MethodNotAllowed",
-                                               message: "\(c.route.method.rawValue) is not allowed here; use \(ARMRoute.allowHeader(for: c.route.target))."))
-            response.headers.set(name: "Allow", value: ARMRoute.allowHeader(for: c.route.target))
-            return response
+        case .liveEvents: return try await liveEvents(c)
+        case .assets: return try await assets(c)
+        case .protection: return try await protectionPolicies(c)
+        case .filters: return try await filters(c)
+        case .streamingEndpoints: return try await streamingEndpoints(c)
         }
     }
 
-    private func filterRequest(_ c: Context, _ scope: MediaServices.FilterScope, _ name: String) async throws(ARMError) -> HTTPResponse {
-        let s = services
-        switch c.route.method {
-        case .get:
-            return try Self.json(await s.filter(scope, name, account: c.account))
-        case .put:
-            let body = try c.decode(MediaFilter.self)
-            let (filter, created) = try await s.createOrUpdateFilter(scope, name, body: body, account: c.account)
-            return try Self.json(filter, status: created ? 201 : 200)
-        case .patch:
-            let patch = try c.decode(MediaFilter.self)
-            return try Self.json(await s.updateFilter(scope, name, patch: patch, account: c.account))
-        case .delete:
-            return try await s.deleteFilter(scope, name) ? Self.ok : Self.noContent
-        case .post:
-            throw ARMError(status: 405, code: "MethodNotAllowed", message: "POST is not allowed on a filter; use GET, PUT, PATCH or DELETE.")
-        }
+    /// 405 naming the methods the target takes.
+    func methodNotAllowed(_ c: Context) -> ARMError {
+        ARMError(status: 405, code: "MethodNotAllowed",
+                 message: "\(c.route.method.rawValue) is not allowed here; use \(ARMRoute.allowHeader(for: c.route.target)).")
     }
 
-    private func liveEventAction(_ c: Context, _ name: String, _ action: LiveEventAction) async throws(ARMError) -> HTTPResponse {
-        let s = services
-        let mapped: MediaServices.EventAction
-        switch action {
-        case .getStatus: return try Self.json(await s.liveEventStatus(name))
-        case .getStreamEvents: return try Self.json(await s.liveEventStreamEvents(name))
-        case .getTrackIngestHeartbeats: return try Self.json(await s.liveEventTrackHeartbeats(name))
-        case .start: mapped = .start
-        case .allocate: mapped = .allocate
-        case .reset: mapped = .reset
-        case .stop: mapped = .stop
-        }
-        var removeOutputs = false
-        if action == .stop {
-            // The swagger makes the body required; an empty body is read as removeOutputsOnStop=false.
-            removeOutputs = try c.decodeIfPresent(LiveEventActionInput.self)?.removeOutputsOnStop ?? false
-        }
-        let operation = try await s.performLiveEventAction(name, mapped, removeOutputsOnStop: removeOutputs)
-        return try lro(c, operation, status: 202, body: Optional<LiveEvent>.none,
-                       operations: "liveEventOperations", location: "liveEvents/\(name)/operationLocations")
-    }
-
-    private func operationStatus(_ id: String, family: OperationRecord.Family) async throws(ARMError) -> HTTPResponse {
+    func operationStatus(_ id: String, family: OperationRecord.Family) async throws(ARMError) -> HTTPResponse {
         let operation = try await services.operation(id: id, family: family)
         let status: AsyncOperationStatus = switch operation.status {
         case .inProgress: .inProgress
@@ -389,7 +171,7 @@ public struct ControlAPI: HTTPResponder {
 
     // MARK: - Lists
 
-    private func list<T: Codable & Sendable & Equatable>(_ c: Context, _ items: [T], count: Bool, filterable: Bool = false,
+    func list<T: Codable & Sendable & Equatable>(_ c: Context, _ items: [T], count: Bool, filterable: Bool = false,
                                                            lookup: ((T, String) -> ODataValue?)? = nil) throws(ARMError) -> HTTPResponse {
         let query = try ODataQuery(rawQuery: c.request.query ?? "")
         if !filterable, query.filter != nil || !query.orderBy.isEmpty {
@@ -420,7 +202,7 @@ public struct ControlAPI: HTTPResponder {
 
     /// A long-running operation's first answer: `status` with the resource (when any), and the headers the
     /// SDK polls (`Azure-AsyncOperation`, `Location`, `Retry-After`).
-    private func lro<T: Encodable>(_ c: Context, _ operation: OperationRecord, status: Int, body: T?,
+    func lro<T: Encodable>(_ c: Context, _ operation: OperationRecord, status: Int, body: T?,
                                    operations: String, location: String) throws(ARMError) -> HTTPResponse {
         var response = try body.map { value throws(ARMError) in try Self.json(value, status: status) } ?? HTTPResponse(status: status)
         response.headers.set(name: "Azure-AsyncOperation", value: c.accountURL("\(operations)/\(operation.id)"))

@@ -1,3 +1,4 @@
+import AMSModels
 import EventLoop
 import Foundation
 import Live
