@@ -22,6 +22,7 @@ let package = Package(
         .systemLibrary(name: "CHTTPParser", providers: [.apt(["libhttp-parser-dev"])]),
         .systemLibrary(name: "CFFmpeg", pkgConfig: "libavcodec", providers: [.apt(["libavcodec-dev", "libavformat-dev", "libavfilter-dev", "libswscale-dev", "libswresample-dev", "libva-dev"])]),
         .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
+        .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
 
         // MARK: - Pure layers: no I/O
         .target(name: "Media"),
@@ -42,6 +43,9 @@ let package = Package(
         // MARK: - Runtime
         .target(name: "EventLoop", dependencies: ["CLibUV"]),
         .target(name: "HTTP", dependencies: ["EventLoop", "CHTTPParser"]),
+        // TLS over memory buffers (OpenSSL): server certificates and a per-connection engine fed the bytes a stream
+        // reads; no I/O of its own, so it fits the loop's streams (RTMPS ingest).
+        .target(name: "TLS", dependencies: ["COpenSSL"]),
 
         // Key delivery's decision: which request gets a content key under its content key policy (open, or a JWT
         // checked against the policy's keys, claims and OpenID Connect discovery document), with the state that needs
@@ -56,7 +60,7 @@ let package = Package(
         // The channel directory: access tokens → live channels, locators → media sources; the control plane writes it,
         // ingest and the origin read it.
         .target(name: "MediaDirectory", dependencies: ["Live", "Packaging", "Protection", "EventLoop"]),
-        .target(name: "Ingest", dependencies: ["EventLoop", "HTTP", "RTMP", "ISOBMFF", "Media", "Live", "MediaDirectory", .product(name: "Logging", package: "swift-log")]),
+        .target(name: "Ingest", dependencies: ["EventLoop", "HTTP", "TLS", "RTMP", "ISOBMFF", "Media", "Live", "MediaDirectory", .product(name: "Logging", package: "swift-log")]),
         .target(name: "Origin", dependencies: ["HTTP", "Packaging", "Protection", "KeyAccess", "Live", "Media", "ISOBMFF", "MediaDirectory", "EventLoop", .product(name: "Logging", package: "swift-log")]),
         .target(name: "ControlPlane", dependencies: [
             "AMSModels", "Media", "EventLoop", "HTTP", "Live", "MediaDirectory", "Packaging", "Protection", "EncodeModel",
@@ -71,7 +75,7 @@ let package = Package(
         // The API client the CLI verbs use: ARM requests, tables, exit codes; test tokens (HMAC) and CPIX documents (pssh).
         .target(name: "Client", dependencies: ["AMSModels", "EventLoop", "HTTP", "Protection", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "Appliance", dependencies: [
-            "EventLoop", "HTTP", "Media", "Live", "MediaDirectory", "Ingest", "Origin", "Packaging", "AMSModels", "ControlPlane", "Systemd", "EncodeModel",
+            "EventLoop", "HTTP", "Media", "Live", "MediaDirectory", "Ingest", "Origin", "Packaging", "AMSModels", "ControlPlane", "Systemd", "EncodeModel", "TLS",
             .product(name: "Logging", package: "swift-log"), .product(name: "Yams", package: "Yams"),
         ]),
         .executableTarget(name: "edgelive", dependencies: [
@@ -85,8 +89,9 @@ let package = Package(
         .testTarget(name: "PackagingTests", dependencies: ["Packaging", "Media", "EventLoop", "TestSupport"]),
         .testTarget(name: "EventLoopTests", dependencies: ["EventLoop", "CLibUV", "TestSupport"]),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP", "EventLoop"]),
+        .testTarget(name: "TLSTests", dependencies: ["TLS", "TestSupport"]),
         .testTarget(name: "LiveTests", dependencies: ["Live", "Media", "ISOBMFF"]),
-        .testTarget(name: "IngestTests", dependencies: ["Ingest", "MediaDirectory"]),
+        .testTarget(name: "IngestTests", dependencies: ["Ingest", "MediaDirectory", "TLS"]),
         .testTarget(name: "MediaDirectoryTests", dependencies: [
             "MediaDirectory", "Live", "Packaging", "EventLoop", "TestSupport", .product(name: "Logging", package: "swift-log"),
         ]),

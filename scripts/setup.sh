@@ -4,7 +4,7 @@
 set -euo pipefail
 
 want_build=(pkg-config libuv1-dev libhttp-parser-dev libavcodec-dev libavformat-dev libavfilter-dev libavutil-dev
-            libswscale-dev libswresample-dev libva-dev libsystemd-dev libsqlite3-dev)
+            libswscale-dev libswresample-dev libva-dev libsystemd-dev libsqlite3-dev libssl-dev)
 # Real peers for the tests: ffmpeg pushes and probes, GStreamer pushes with rtmp2sink, curl fetches; the interop
 # matrix plays with GStreamer's playbin/playbin3 (counted from Python through gi) and headless Chromium; openssl
 # decrypts envelope segments and makes throwaway certificates.

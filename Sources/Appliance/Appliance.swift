@@ -19,11 +19,14 @@ public enum Appliance {
         signal(SIGPIPE, SIG_IGN)
         bootstrapLogging()
         // Sockets systemd opened for us (edgelive.socket): taken before anything else can inherit them.
-        let (inherited, unusedSockets) = ListenFDs.assign(ListenFDs.take(), ports: [
-            "http": configuration.httpPort, "rtmp": configuration.rtmpPort, "api": configuration.apiPort])
         let notifier = SystemdNotifier.fromEnvironment()
         var logger = Logger(label: "edgelive")
         logger[metadataKey: "component"] = "appliance"
+        // RTMPS listens only with a certificate; one that is configured but unusable stops the start here.
+        let rtmpsContext = try RTMPSIngest.initialContext(configuration, logger: logger)
+        var listenerPorts = ["http": configuration.httpPort, "rtmp": configuration.rtmpPort, "api": configuration.apiPort]
+        if rtmpsContext != nil { listenerPorts["rtmps"] = configuration.rtmpsPort }
+        let (inherited, unusedSockets) = ListenFDs.assign(ListenFDs.take(), ports: listenerPorts)
 
         // State first: nothing listens until the resources are loaded.
         try prepareDataDirectory(configuration.dataDirectory)
@@ -85,9 +88,16 @@ public enum Appliance {
                                                           port: configuration.httpPort, inherited: inherited["http"]))
             try await runner.start(ListenerService.rtmp(rtmp, host: configuration.listenHost, port: configuration.rtmpPort,
                                                         inherited: inherited["rtmp"]))
+            if let rtmpsContext {
+                try await runner.start(ListenerService.rtmps(rtmp, context: rtmpsContext, host: configuration.listenHost,
+                                                             port: configuration.rtmpsPort, inherited: inherited["rtmps"]))
+            }
+            try await runner.start(CertificateReloadService(loop: loop, server: rtmp, certificate: rtmpsContext.flatMap { _ in configuration.tlsCertificate },
+                                                            key: rtmpsContext.flatMap { _ in configuration.tlsKey }, logger: logger))
             httpPort = await origin.port ?? httpPort
             rtmpPort = await rtmp.port ?? rtmpPort
             await services.setListeningPorts(http: httpPort, rtmp: rtmpPort)
+            await services.setRTMPSPort(await rtmp.tlsPort)
             try await runner.start(ListenerService.api(api, host: configuration.listenHost, port: configuration.apiPort,
                                                        inherited: inherited["api"]))
         } catch {
@@ -100,6 +110,9 @@ public enum Appliance {
             close(descriptor)
         }
 
+        // SIGINT/SIGTERM are watched before anyone learns the URLs: a client that stops the daemon as soon as it has
+        // read them must get the graceful stop, not the signal's default action.
+        let termination = await TerminationSignal.watch(loop: loop)
         // The URLs, one per line, on stdout (logs go to stderr): scripts and the tests read these.
         let apiPort = await api.port ?? configuration.apiPort
         var lines = "api    http://\(publicHost):\(apiPort)\n"
@@ -112,17 +125,23 @@ public enum Appliance {
 
                 """
         }
+        // RTMPS, when it listens: the same event path on the TLS port.
+        if let urls = await services.urls(ofEvent: "default"), let rtmpsPort = await rtmp.tlsPort,
+           let path = urls.ingest.range(of: "/live/") {
+            lines += "rtmps  rtmps://\(publicHost):\(rtmpsPort)\(urls.ingest[path.lowerBound...])/stream\n"
+        }
         FileHandle.standardOutput.write(Data(lines.utf8))
         // Every listener is bound and the state is loaded: only now is the service ready.
         await services.setReady(true)
         if let notifier {
             try? await runner.start(SystemdService(notifier: notifier, loop: loop, services: services, origin: origin, logger: logger))
         }
-        logger.info("ready", metadata: ["http_port": "\(httpPort)", "rtmp_port": "\(rtmpPort)", "api_port": "\(apiPort)",
+        let rtmpsPort = await rtmp.tlsPort.map(String.init) ?? "off"
+        logger.info("ready", metadata: ["http_port": "\(httpPort)", "rtmp_port": "\(rtmpPort)", "rtmps_port": "\(rtmpsPort)", "api_port": "\(apiPort)",
                                         "data_dir": "\(configuration.dataDirectory)",
                                         "api_token": "\(token.file ?? "from configuration")"])
 
-        let signal = await waitForTermination(loop: loop)
+        let signal = await termination.wait()
         logger.info("shutting down", metadata: ["signal": "\(signal)"])
         await services.setReady(false)
         await runner.stopAll()
@@ -166,22 +185,49 @@ public enum Appliance {
     }
 }
 
-/// Suspends until SIGINT or SIGTERM arrives (watched on the event loop); returns the signal number.
-func waitForTermination(loop: EventLoop) async -> Int32 {
-    await withCheckedContinuation { (continuation: CheckedContinuation<Int32, Never>) in
-        loop.execute {
-            nonisolated(unsafe) var watchers: [SignalWatcher] = []
-            nonisolated(unsafe) var resumed = false
-            do {
-                watchers = try SignalWatcher.watch(loop: loop, signals: [SIGINT, SIGTERM]) { signal in
-                    guard !resumed else { return }
-                    resumed = true
-                    for watcher in watchers { watcher.close() }
-                    continuation.resume(returning: signal)
+/// SIGINT and SIGTERM, watched on the event loop from the moment ``watch(loop:)`` returns; ``wait()`` returns the first
+/// one, whether it arrived before or after the call. Loop-confined state; the watchers are closed at the first signal.
+final class TerminationSignal: @unchecked Sendable {
+    private let loop: EventLoop
+    private var watchers: [SignalWatcher] = []
+    private var received: Int32?
+    private var waiter: CheckedContinuation<Int32, Never>?
+
+    private init(loop: EventLoop) { self.loop = loop }
+
+    /// Starts watching; returns once the watchers are installed. If they cannot be, ``wait()`` returns 0 at once.
+    static func watch(loop: EventLoop) async -> TerminationSignal {
+        let termination = TerminationSignal(loop: loop)
+        await withCheckedContinuation { (installed: CheckedContinuation<Void, Never>) in
+            loop.execute {
+                do {
+                    termination.watchers = try SignalWatcher.watch(loop: loop, signals: [SIGINT, SIGTERM]) { signal in
+                        termination.deliver(signal)
+                    }
+                } catch {
+                    termination.received = 0
                 }
-            } catch {
-                continuation.resume(returning: 0)
+                installed.resume()
             }
         }
+        return termination
+    }
+
+    /// Suspends until SIGINT or SIGTERM has arrived; returns the signal number.
+    func wait() async -> Int32 {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Int32, Never>) in
+            loop.execute { [self] in
+                if let received { continuation.resume(returning: received) } else { waiter = continuation }
+            }
+        }
+    }
+
+    private func deliver(_ signal: Int32) {
+        guard received == nil else { return }
+        received = signal
+        for watcher in watchers { watcher.close() }
+        watchers = []
+        waiter?.resume(returning: signal)
+        waiter = nil
     }
 }

@@ -12,6 +12,14 @@ public struct ApplianceConfiguration: Sendable {
     public var httpPort: Int = 8080
     /// RTMP ingest port. Default 1935.
     public var rtmpPort: Int = 1935
+    /// RTMPS ingest port (the service's 2935). Default 2935; RTMPS listens only when `tlsCertificate` and `tlsKey`
+    /// are both set.
+    public var rtmpsPort: Int = 2935
+    /// RTMPS certificate: a PEM file, the server certificate first, then any intermediates. Default: none (no RTMPS).
+    /// Read again on SIGHUP, with `tlsKey`.
+    public var tlsCertificate: String?
+    /// RTMPS private key: an unencrypted PEM file matching `tlsCertificate`. Default: none (no RTMPS).
+    public var tlsKey: String?
     /// Host name or address written into printed and published URLs. Default: the first non-loopback
     /// IPv4 address of this machine, else 127.0.0.1.
     public var publicHost: String?

@@ -8,6 +8,9 @@ import Foundation
 /// listen = 0.0.0.0                  # --listen
 /// http-port = 8080                  # --http-port (origin)
 /// rtmp-port = 1935                  # --rtmp-port
+/// rtmps-port = 2935                 # --rtmps-port (RTMPS: listens when tls-certificate and tls-key are set)
+/// tls-certificate =                 # --tls-certificate: PEM certificate chain for RTMPS; re-read on SIGHUP
+/// tls-key =                         # --tls-key: its unencrypted PEM private key; re-read on SIGHUP
 /// api-port = 8090                   # --api-port (control API)
 /// api-token =                       # --api-token; empty: <data-dir>/api-token, generated on first start
 /// public-host =                     # --public-host; empty: the first non-loopback IPv4 address
@@ -32,7 +35,7 @@ public struct ConfigurationFile: Sendable, Equatable {
     /// Where the installed package keeps it.
     public static let defaultPath = "/etc/edgelive/edgelive.conf"
     public static let knownKeys: [String: Set<String>] = [
-        "server": ["data-dir", "listen", "http-port", "rtmp-port", "api-port", "api-token", "public-host", "streaming-host", "window"],
+        "server": ["data-dir", "listen", "http-port", "rtmp-port", "rtmps-port", "tls-certificate", "tls-key", "api-port", "api-token", "public-host", "streaming-host", "window"],
         "channel": ["encoding", "allow", "preview-allow"],
         "encoding": ["hwprofiles", "encode-policy", "presets"],
     ]
@@ -128,6 +131,9 @@ extension ApplianceConfiguration {
         if let value = file.value("server", "listen") { listenHost = value }
         if let value = try file.integer("server", "http-port") { httpPort = value }
         if let value = try file.integer("server", "rtmp-port") { rtmpPort = value }
+        if let value = try file.integer("server", "rtmps-port") { rtmpsPort = value }
+        if let value = file.value("server", "tls-certificate") { tlsCertificate = value }
+        if let value = file.value("server", "tls-key") { tlsKey = value }
         if let value = try file.integer("server", "api-port") { apiPort = value }
         if let value = file.value("server", "api-token") { apiToken = value }
         if let value = file.value("server", "public-host") { publicHost = value }
@@ -141,7 +147,7 @@ extension ApplianceConfiguration {
             }
             encodePolicy = policy
         }
-        for (name, port) in [("http-port", httpPort), ("rtmp-port", rtmpPort), ("api-port", apiPort)] where !(0 ... 65535).contains(port) {
+        for (name, port) in [("http-port", httpPort), ("rtmp-port", rtmpPort), ("rtmps-port", rtmpsPort), ("api-port", apiPort)] where !(0 ... 65535).contains(port) {
             throw ConfigurationError("\(file.path): [server] \(name) \(port) is not a TCP port (0-65535)")
         }
         guard windowSeconds >= 10 else { throw ConfigurationError("\(file.path): [server] window must be at least 10 seconds") }

@@ -12,7 +12,9 @@ import RTMP
 /// whose executor is that loop.
 final class RTMPIngestConnection: @unchecked Sendable {
     let id: Int
-    let tcp: TCPConnection
+    /// The socket, with TLS over it for RTMPS.
+    let transport: RTMPIngestTransport
+    var tcp: TCPConnection { transport.tcp }
     unowned let server: RTMPIngestServer
     var logger: Logger
     private var session = RTMPServerSession()
@@ -27,13 +29,15 @@ final class RTMPIngestConnection: @unchecked Sendable {
     private var closed = false
     private(set) var lastActivity: UInt64
 
-    init(id: Int, tcp: TCPConnection, server: RTMPIngestServer, logger: Logger) {
+    init(id: Int, transport: RTMPIngestTransport, server: RTMPIngestServer, logger: Logger) {
         self.id = id
-        self.tcp = tcp
+        self.transport = transport
         self.server = server
+        let tcp = transport.tcp
         var logger = logger
         logger[metadataKey: "connection"] = "\(id)"
         logger[metadataKey: "peer"] = "\(tcp.peerDescription)"
+        logger[metadataKey: "scheme"] = "\(transport.scheme)"
         self.logger = logger
         self.lastActivity = tcp.loop.nowMilliseconds
     }
@@ -41,16 +45,37 @@ final class RTMPIngestConnection: @unchecked Sendable {
     func start() {
         tcp.setNoDelay(true)
         logger.debug("RTMP connection accepted")
-        tcp.startReading(onRead: { [self] buffer in
-            lastActivity = tcp.loop.nowMilliseconds
+        let loop = tcp.loop
+        transport.start(onPlaintext: { [self] buffer in
+            lastActivity = loop.nowMilliseconds
             perform(session.receive(buffer))
-        }, onEnd: { [self] error in
-            // Encoders often reset the socket right after unpublishing: only an error while a stream is
-            // still being published is worth a warning.
-            if let error, !error.isEndOfFile, !publishing.isEmpty {
-                finish(reason: .connectionLost("connection error: \(error)"))
-            } else {
+        }, onHandshake: { [self] version, cipher in
+            logger.debug("TLS established", metadata: ["tls_version": "\(version)", "cipher": "\(cipher)"])
+        }, onEnd: { [self] end in
+            switch end {
+            case .stream(let error):
+                // Encoders often reset the socket right after unpublishing: only an error while a stream is
+                // still being published is worth a warning.
+                if let error, !error.isEndOfFile, !publishing.isEmpty {
+                    finish(reason: .connectionLost("connection error: \(error)"))
+                } else {
+                    finish(reason: pendingEndReason ?? .clientTerminated)
+                }
+            case .tlsClosed:
                 finish(reason: pendingEndReason ?? .clientTerminated)
+            case let .tls(error, duringHandshake):
+                if duringHandshake {
+                    // Not an encoder session yet: a client of an old TLS version, or one speaking plain RTMP to
+                    // the RTMPS port. Said once, with what to change.
+                    let reason = IngestEndReason.protocolError("\(error)")
+                    logger.warning("RTMPS handshake refused", metadata: [
+                        "code": "\(reason.code)", "reason": "\(error)",
+                        "hint": "RTMPS takes TLS 1.2 or 1.3; plain RTMP goes to the RTMP port"])
+                    pendingEndReason = reason
+                    finish(reason: reason)
+                } else {
+                    finish(reason: .connectionLost("\(error)"))
+                }
             }
         })
     }
@@ -71,7 +96,7 @@ final class RTMPIngestConnection: @unchecked Sendable {
             guard !closed else { return }
             switch action {
             case .send(let bytes):
-                tcp.write(bytes)
+                transport.write(bytes)
             case .connect(let request):
                 handleConnect(request)
             case .publish(let request):
@@ -227,9 +252,8 @@ final class RTMPIngestConnection: @unchecked Sendable {
         } else {
             logger.warning("RTMP session ended", metadata: ["code": "\(reason.code)", "reason": "\(reason.message)"])
         }
-        // Flush what is queued (an `_error` or `onStatus` explaining a refusal) before closing.
-        let tcp = self.tcp
-        tcp.shutdown { _ in tcp.close() }
+        // Flush what is queued (an `_error` or `onStatus` explaining a refusal, TLS close_notify) before closing.
+        transport.close()
         server.assumeIsolated { $0.connectionClosed(self) }
     }
 }

@@ -34,6 +34,15 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "RTMP ingest port. Default 1935.")
     var rtmpPort: Int?
 
+    @Option(help: "RTMPS ingest port. Default 2935; listens when --tls-certificate and --tls-key are set.")
+    var rtmpsPort: Int?
+
+    @Option(help: "RTMPS certificate: PEM file, server certificate first, then intermediates. Re-read on SIGHUP.")
+    var tlsCertificate: String?
+
+    @Option(help: "RTMPS private key: unencrypted PEM file matching --tls-certificate. Re-read on SIGHUP.")
+    var tlsKey: String?
+
     @Option(help: "Host name or address used in published URLs (default: first non-loopback IPv4 address).")
     var publicHost: String?
 
@@ -59,7 +68,7 @@ struct Serve: AsyncParsableCommand {
     var presets: String?
 
     func validate() throws {
-        for (name, port) in [("--http-port", httpPort), ("--rtmp-port", rtmpPort), ("--api-port", apiPort)] {
+        for (name, port) in [("--http-port", httpPort), ("--rtmp-port", rtmpPort), ("--rtmps-port", rtmpsPort), ("--api-port", apiPort)] {
             if let port, !(0...65535).contains(port) { throw ValidationError("\(name) \(port) is not a TCP port (0-65535)") }
         }
         if let window, window < 10 { throw ValidationError("--window must be at least 10 seconds") }
@@ -83,6 +92,9 @@ struct Serve: AsyncParsableCommand {
         if let listen { configuration.listenHost = listen }
         if let httpPort { configuration.httpPort = httpPort }
         if let rtmpPort { configuration.rtmpPort = rtmpPort }
+        if let rtmpsPort { configuration.rtmpsPort = rtmpsPort }
+        if let tlsCertificate { configuration.tlsCertificate = tlsCertificate }
+        if let tlsKey { configuration.tlsKey = tlsKey }
         if let publicHost { configuration.publicHost = publicHost }
         if let window { configuration.windowSeconds = window }
         if let apiPort { configuration.apiPort = apiPort }

@@ -32,6 +32,25 @@ import Testing
         #expect(file.value("channel", "encoding") == "PassthroughStandard")
     }
 
+    @Test func rtmpsKeysApply() throws {
+        var configuration = ApplianceConfiguration()
+        #expect(configuration.rtmpsPort == 2935 && configuration.tlsCertificate == nil && configuration.tlsKey == nil,
+                "RTMPS defaults: the service's port, no certificate (off)")
+        try configuration.apply(ConfigurationFile(text: """
+            [server]
+            rtmps-port = 2936
+            tls-certificate = /etc/edgelive/tls/ingest.crt
+            tls-key = "/etc/edgelive/tls/ingest.key"
+            """, path: "test.conf"))
+        #expect(configuration.rtmpsPort == 2936)
+        #expect(configuration.tlsCertificate == "/etc/edgelive/tls/ingest.crt")
+        #expect(configuration.tlsKey == "/etc/edgelive/tls/ingest.key")
+        var refused = ApplianceConfiguration()
+        #expect(throws: ConfigurationError.self) {
+            try refused.apply(ConfigurationFile(text: "[server]\nrtmps-port = 70000", path: "test.conf"))
+        }
+    }
+
     @Test func mistakesNameTheFileLineAndFix() {
         let cases: [(String, String)] = [
             ("[server]\nhttp-prot = 80", "test.conf:2: unknown key 'http-prot'"),

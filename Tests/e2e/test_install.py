@@ -387,6 +387,56 @@ def test_journal_entries_carry_the_component(box):
     assert components, f"no journal entry of edgelive has EDGELIVE_COMPONENT among {len(entries)} entries"
 
 
+def test_rtmps_with_a_certificate_and_reload_keeps_the_daemon(box):
+    """The administrator configures RTMPS in edgelive.conf: libssl from the package's Depends serves it, an encoder pushes
+    over rtmps://, and `systemctl reload` (SIGHUP) installs a renewed certificate without restarting the daemon."""
+    tls_dir = os.path.join(box.root, "etc", "edgelive", "tls")
+    os.makedirs(tls_dir, exist_ok=True)
+
+    def certificate(common_name):
+        run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+             "-keyout", os.path.join(tls_dir, "ingest.key.new"), "-out", os.path.join(tls_dir, "ingest.crt.new"),
+             "-days", "2", "-subj", f"/CN={common_name}"])
+        box.sh("cd /etc/edgelive/tls && chgrp edgelive ingest.key.new && chmod 640 ingest.key.new"
+               " && mv ingest.key.new ingest.key && mv ingest.crt.new ingest.crt")
+
+    def served_subject():
+        r = run(["openssl", "s_client", "-connect", f"127.0.0.1:{rtmps_port}", "-showcerts"], stdin=subprocess.DEVNULL,
+                timeout=30)
+        return re.search(r"^subject=(.*)$", r.stdout, re.M).group(1).strip()
+
+    certificate("first.box.test")
+    rtmps_port = free_port()
+    conf = box.conf
+    for key, value in (("rtmps-port", rtmps_port), ("tls-certificate", "/etc/edgelive/tls/ingest.crt"),
+                       ("tls-key", "/etc/edgelive/tls/ingest.key")):
+        conf, n = re.subn(rf"^{key} =.*$", f"{key} = {value}", conf, flags=re.M)
+        assert n == 1, f"packaging/edgelive.conf has no single '{key} =' line"
+    conf_path = os.path.join(box.root, "etc", "edgelive", "edgelive.conf")
+    with open(conf_path, "w") as f:
+        f.write(conf)
+    try:
+        box.cmd(["systemctl", "restart", "edgelive"], timeout=120)
+        wait_for("edgelive.service to be active", lambda: box.show("edgelive.service", "ActiveState") == "active", 60)
+        shown = wait_for("the API to list the rtmps ingest URL", lambda: re.findall(
+            rf"rtmps://127\.0\.0\.1:{rtmps_port}/live/\S+", box.cmd(["edgelive", "event", "show", "news"], check=False).stdout), 60)
+        assert served_subject() == "CN = first.box.test"
+        push_and_play(box, shown[-1], box.hls, 12)
+        pid = box.show("edgelive.service", "MainPID")
+        certificate("second.box.test")
+        cursor = box.cursor()
+        box.cmd(["systemctl", "reload", "edgelive"], timeout=60)
+        wait_for("the reload in the journal", lambda: "RTMPS certificate reloaded" in box.cmd(
+            ["journalctl", "--no-pager", "-o", "cat", "--after-cursor", cursor]).stdout, 30)
+        assert served_subject() == "CN = second.box.test"
+        assert box.show("edgelive.service", "MainPID") == pid and box.show("edgelive.service", "ActiveState") == "active"
+    finally:
+        with open(conf_path, "w") as f:
+            f.write(box.conf)
+        shutil.rmtree(tls_dir, ignore_errors=True)
+        box.cmd(["systemctl", "restart", "edgelive"], timeout=120, check=False)
+
+
 def test_socket_activation_keeps_the_ports_across_restarts(box):
     api = f"http://127.0.0.1:{box.api_port}/"
     box.cmd(["systemctl", "stop", "edgelive.service"], timeout=60)

@@ -43,6 +43,10 @@ extension MediaServices {
             switch input.streamingProtocol ?? .rtmp {
             case .rtmp:
                 input.endpoints = [LiveEventEndpoint(protocol: "RTMP", url: "rtmp://\(host):\(configuration.rtmpPort)/live/\(token)")]
+                // The service listed its rtmps URLs under protocol "RTMP" too, after the rtmp ones.
+                if let rtmpsPort = configuration.rtmpsPort {
+                    input.endpoints?.append(LiveEventEndpoint(protocol: "RTMP", url: "rtmps://\(host):\(rtmpsPort)/live/\(token)"))
+                }
             case .fragmentedMP4:
                 input.endpoints = [LiveEventEndpoint(protocol: "FragmentedMP4", url: "http://\(host):\(configuration.httpPort)/\(token)/ingest.isml")]
             }

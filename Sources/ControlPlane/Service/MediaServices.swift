@@ -15,6 +15,8 @@ public struct ControlPlaneConfiguration: Sendable {
     public var publicHost: String
     /// Port the RTMP ingest listens on (written into ingest URLs).
     public var rtmpPort: Int
+    /// Port RTMPS ingest listens on, listed as a second `rtmps://` ingest URL of RTMP events; nil while RTMPS is off.
+    public var rtmpsPort: Int?
     /// Port the origin answers on (preview URLs, the default streaming endpoint's host name).
     public var httpPort: Int
     /// `hostName` of streaming endpoints; default `publicHost:httpPort`.
@@ -168,6 +170,11 @@ public actor MediaServices {
     public func setListeningPorts(http: Int, rtmp: Int) {
         configuration.httpPort = http
         configuration.rtmpPort = rtmp
+    }
+
+    /// The RTMPS port actually bound, or nil when RTMPS does not listen (no certificate configured).
+    public func setRTMPSPort(_ port: Int?) {
+        configuration.rtmpsPort = port
     }
 
     /// Whether the box serves: the state is loaded and every listener is bound (set by the appliance once they are;
