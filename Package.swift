@@ -73,7 +73,7 @@ let package = Package(
         // sd_notify (READY/STATUS/WATCHDOG/STOPPING), socket activation, the journald log handler.
         .target(name: "Systemd", dependencies: ["CSystemd", "EventLoop", .product(name: "Logging", package: "swift-log")]),
         // The API client the CLI verbs use: ARM requests, tables, exit codes; test tokens (HMAC) and CPIX documents (pssh).
-        .target(name: "Client", dependencies: ["AMSModels", "EventLoop", "HTTP", "Protection", .product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "Client", dependencies: ["AMSModels", "Media", "EventLoop", "HTTP", "Protection", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "Appliance", dependencies: [
             "EventLoop", "HTTP", "Media", "Live", "MediaDirectory", "Ingest", "Origin", "Packaging", "AMSModels", "ControlPlane", "Systemd", "EncodeModel", "TLS",
             .product(name: "Logging", package: "swift-log"), .product(name: "Yams", package: "Yams"),

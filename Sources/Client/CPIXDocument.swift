@@ -2,6 +2,7 @@
 // create a locator with the same keys. Plain keys only: an encrypted document (DeliveryDataList) is refused.
 import AMSModels
 import Foundation
+import Media
 import Protection
 
 /// The keys of a CPIX document as edgelive writes and reads them.
@@ -114,20 +115,7 @@ public struct CPIXDocument: Sendable, Equatable {
         return out
     }
 
-    static func escape(_ text: String) -> String {
-        var out = ""
-        for character in text {
-            switch character {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&apos;"
-            default: out.append(character)
-            }
-        }
-        return out
-    }
+    static func escape(_ text: String) -> String { XMLText.escaped(text) }
 
     // MARK: - Reading
 

@@ -81,7 +81,7 @@ public struct KeyDeliveryResponder: HTTPResponder {
             return .error(status: 404, message: "no key delivery endpoint at \(request.path): keys are at \(Self.pathPrefix)/?kid=<key id>, "
                           + "Clear Key licences at \(Self.pathPrefix)/ClearKey/")
         case .licence(let system):
-            return Self.notImplemented(system)
+            return Self.licenceServerElsewhere(system)
         case .envelopeKey:
             guard request.method == "GET" || request.method == "HEAD" else {
                 return Self.methodNotAllowed("GET, HEAD, OPTIONS", "an AES-128 key is fetched with GET \(Self.pathPrefix)/?kid=<key id>")
@@ -232,8 +232,9 @@ public struct KeyDeliveryResponder: HTTPResponder {
         return response
     }
 
-    /// Where a streaming policy names each DRM system's licence server (StreamingPolicy `drm.<system>`).
-    static func notImplemented(_ system: KeyConfiguration) -> HTTPResponse {
+    /// The answer to a PlayReady, Widevine or FairPlay licence request: the box holds no provider credentials by design, so
+    /// it names where a streaming policy points players at a third-party licence server (StreamingPolicy `drm.<system>`).
+    static func licenceServerElsewhere(_ system: KeyConfiguration) -> HTTPResponse {
         let (name, template) = switch system {
         case .playReady: ("PlayReady", "commonEncryptionCenc.drm.playReady.customLicenseAcquisitionUrlTemplate")
         case .widevine: ("Widevine", "commonEncryptionCenc.drm.widevine.customLicenseAcquisitionUrlTemplate")

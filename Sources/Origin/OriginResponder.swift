@@ -79,7 +79,11 @@ public struct OriginResponder: HTTPResponder {
             case .failure(let refusal): return refusal.response
             case .success(let selected):
                 encryption = selected
-                options.protection = manifestProtection(selected)
+                // Only manifests signal the protection (pssh and licence data); segment requests do not build it.
+                switch parsed.resource {
+                case .manifest, .mediaPlaylist: options.protection = manifestProtection(selected)
+                case .initSegment, .fragment, .keyFrame: break
+                }
             }
         } else if let scheme = options.encryption {
             return .error(status: 400, message: "MPE_ENC_ENCRYPTION_NOT_SET_IN_DELIVERY_POLICY: \(source.sourceDescription) is not "

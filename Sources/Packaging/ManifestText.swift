@@ -80,24 +80,7 @@ enum ManifestText {
     // MARK: - Escaping
 
     /// Escapes a value for an XML attribute in double quotes.
-    static func xmlAttribute(_ value: String) -> String {
-        guard value.contains(where: { "&<>\"'\n\r\t".contains($0) }) else { return value }
-        var text = ""
-        for character in value {
-            switch character {
-            case "&": text += "&amp;"
-            case "<": text += "&lt;"
-            case ">": text += "&gt;"
-            case "\"": text += "&quot;"
-            case "'": text += "&apos;"
-            case "\n": text += "&#10;"
-            case "\r": text += "&#13;"
-            case "\t": text += "&#9;"
-            default: text.append(character)
-            }
-        }
-        return text
-    }
+    static func xmlAttribute(_ value: String) -> String { XMLText.escaped(value) }
 
     /// An HLS quoted-string: `"` and line breaks cannot be escaped there (RFC 8216 §4.2), so they become `'` and spaces.
     static func hlsQuoted(_ value: String) -> String {

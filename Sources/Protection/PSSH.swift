@@ -1,4 +1,5 @@
 import Foundation
+import Media
 
 /// Protection System Specific Header boxes (`pssh`, ISO/IEC 23001-7 §8.1) and the DRM systems' data they carry, also
 /// used in manifests (DASH `cenc:pssh`, `mspr:pro`; Smooth's `ProtectionHeader`).
@@ -93,10 +94,10 @@ public enum PSSH {
         } else {
             data += "<PROTECTINFO><KEYLEN>16</KEYLEN><ALGID>AESCTR</ALGID></PROTECTINFO><KID>\(kid)</KID>"
         }
-        if let licenseURL { data += "<LA_URL>\(xmlEscaped(licenseURL))</LA_URL>" }
+        if let licenseURL { data += "<LA_URL>\(XMLText.escaped(licenseURL))</LA_URL>" }
         if let customAttributes, !customAttributes.isEmpty {
             let trimmed = customAttributes.trimmingCharacters(in: .whitespacesAndNewlines)
-            data += "<CUSTOMATTRIBUTES>\(trimmed.hasPrefix("<") ? trimmed : xmlEscaped(trimmed))</CUSTOMATTRIBUTES>"
+            data += "<CUSTOMATTRIBUTES>\(trimmed.hasPrefix("<") ? trimmed : XMLText.escaped(trimmed))</CUSTOMATTRIBUTES>"
         }
         let version = scheme == .cbcs ? "4.3.0.0" : "4.0.0.0"
         let xml = "<WRMHEADER xmlns=\"http://schemas.microsoft.com/DRM/2007/03/PlayReadyHeader\" version=\"\(version)\"><DATA>\(data)</DATA></WRMHEADER>"
@@ -150,20 +151,5 @@ public enum PSSH {
         var v = value
         while v >= 0x80 { out.append(UInt8(truncatingIfNeeded: v) | 0x80); v >>= 7 }
         out.append(UInt8(v))
-    }
-
-    private static func xmlEscaped(_ text: String) -> String {
-        var out = ""
-        for c in text {
-            switch c {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&apos;"
-            default: out.append(c)
-            }
-        }
-        return out
     }
 }
