@@ -126,17 +126,9 @@ extension OriginResponder {
     /// templates, else the box's key delivery, which answers ClearKey itself and names the third-party server for the
     /// others), with its `pssh`. W3C Clear Key is always among them when the policy names no DRM at all.
     func keySystems(_ key: ContentKey, protection: RequestProtection) -> [KeySystemSignal] {
-        let scheme = protection.scheme
-        let systems = scheme.drm.isEmpty ? [DRMSignalling(system: .clearKey)] : scheme.drm
-        return systems.map { drm in
-            let path: String
-            switch drm.system {
-            case .clearKey: path = "/keydelivery/ClearKey/?kid="
-            case .playReady: path = "/keydelivery/PlayReady/?kid="
-            case .widevine: path = "/keydelivery/Widevine/?kid="
-            case .fairPlay: path = "/keydelivery/FairPlay/?kid="
-            }
-            let url = keyURL(drm.licenseURLTemplate, key: key, protection: protection, path: path)
+        let scheme = Self.signalledDRM(protection.scheme)
+        return scheme.drm.map { drm in
+            let url = licenseURL(drm, key: key, protection: protection)
             let pssh = PSSH.box(for: drm.system, key: key, scheme: scheme.scheme, licenseURL: url, customAttributes: drm.customAttributes)
             var signal = KeySystemSignal(system: Self.signalledSystem(drm.system), systemID: drm.system.systemID,
                                          psshBase64: pssh.map { Data($0).base64EncodedString() })
@@ -157,6 +149,24 @@ extension OriginResponder {
         }
     }
 
+    /// The DRM systems a scheme is signalled for: the policy's, or W3C Clear Key alone when it names none.
+    static func signalledDRM(_ scheme: SchemeProtection) -> SchemeProtection {
+        var signalled = scheme
+        if signalled.drm.isEmpty { signalled.drm = [DRMSignalling(system: .clearKey)] }
+        return signalled
+    }
+
+    /// Where a player gets `drm`'s licence for `key`: the policy's template, or the box's key delivery.
+    func licenseURL(_ drm: DRMSignalling, key: ContentKey, protection: RequestProtection) -> String {
+        let path = switch drm.system {
+        case .clearKey: "/keydelivery/ClearKey/?kid="
+        case .playReady: "/keydelivery/PlayReady/?kid="
+        case .widevine: "/keydelivery/Widevine/?kid="
+        case .fairPlay: "/keydelivery/FairPlay/?kid="
+        }
+        return keyURL(drm.licenseURLTemplate, key: key, protection: protection, path: path)
+    }
+
     static func signalledSystem(_ system: DRMSystem) -> KeySystemSignal.System {
         switch system {
         case .clearKey: .clearKey
@@ -168,9 +178,7 @@ extension OriginResponder {
 
     /// The `pssh` boxes a protected init segment carries for `key`.
     func psshBoxes(_ key: ContentKey, protection: RequestProtection) -> [[UInt8]] {
-        keySystems(key, protection: protection).compactMap { signal in
-            signal.psshBase64.flatMap { Data(base64Encoded: $0).map { Array($0) } }
-        }
+        PSSH.boxes(for: Self.signalledDRM(protection.scheme), key: key) { licenseURL($0, key: key, protection: protection) }
     }
 
     // MARK: - Segments
