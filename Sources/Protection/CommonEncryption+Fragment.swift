@@ -11,7 +11,7 @@ extension CommonEncryption {
     /// `saiz`, `saio` and `senc` after its `trun`s (none for `cbcs` audio, which has no auxiliary information); `trun`
     /// data offsets and every enclosing size are fixed; `saio` points at the first IV (or subsample count) in `senc`,
     /// relative to the `moof` (default-base-is-moof, as CMAF requires). Sample sizes do not change, so the mdat keeps
-    /// its size and the result is exactly ``protectedFragmentSize(_:scheme:track:)`` bytes.
+    /// its size.
     ///
     /// `ivContext` must differ between renditions encrypted with one key (the origin uses the track name and bitrate);
     /// it only matters for `cenc`. Apply `FragmentDecodeTime.shifted` after this call, not before: the IVs are derived
@@ -46,31 +46,6 @@ extension CommonEncryption {
             index += 2
         }
         return output
-    }
-
-    /// The size ``protectFragment(_:scheme:key:track:ivContext:)`` returns for `fragment`, without encrypting
-    /// (Content-Length and byte ranges): only the NAL unit lengths are read.
-    public static func protectedFragmentSize(_ fragment: [UInt8], scheme: ProtectionScheme,
-                                             track: ProtectedTrack) throws(CommonEncryptionError) -> Int {
-        let boxes: [Box]
-        do { boxes = try Box.parseAll(fragment) } catch { throw .parse(error, in: "the fragment") }
-        var size = fragment.count
-        var subsamples: [Subsample] = []
-        var sizes: [UInt8] = []
-        for (index, moof) in boxes.enumerated() where moof.type == "moof" {
-            guard index + 1 < boxes.count, boxes[index + 1].type == "mdat" else {
-                throw CommonEncryptionError("a 'moof' not followed by its 'mdat'; only CMAF fragments and chunks (moof then mdat) can be encrypted")
-            }
-            let layout = try ChunkLayout(moof: moof, mdat: boxes[index + 1], in: fragment, track: track)
-            sizes.removeAll(keepingCapacity: true)
-            for sample in layout.samples {
-                subsamples.removeAll(keepingCapacity: true)
-                try Self.subsamples(of: fragment, sample.range, track: track, into: &subsamples)
-                sizes.append(try auxiliaryInfoSize(scheme: scheme, track: track, subsampleCount: subsamples.count))
-            }
-            size += auxiliaryBoxesSize(sizes: sizes, scheme: scheme, track: track)
-        }
-        return size
     }
 
     // MARK: - One chunk

@@ -11,9 +11,6 @@ public enum EnvelopeEncryption {
         [UInt8](repeating: 0, count: 8) + (0..<8).map { UInt8(truncatingIfNeeded: mediaSequence >> (56 - 8 * UInt64($0))) }
     }
 
-    /// The encrypted size of a `plainSize`-byte segment (Content-Length without encrypting): PKCS#7 always adds 1–16
-    /// bytes.
-    public static func encryptedSize(plainSize: Int) -> Int { (plainSize / 16 + 1) * 16 }
 
     /// `segment` encrypted with `key` and `iv` (16 bytes).
     public static func encrypt(_ segment: [UInt8], key: ContentKey, iv: [UInt8]) throws(EnvelopeEncryptionError) -> [UInt8] {

@@ -71,16 +71,6 @@ extension CommonEncryption {
         return UInt8(ivSize + subsampleSize)
     }
 
-    /// Bytes `saiz`, `saio` and `senc` add to a `traf` whose samples' entries have `sizes`.
-    static func auxiliaryBoxesSize(sizes: [UInt8], scheme: ProtectionScheme, track: ProtectedTrack) -> Int {
-        guard hasAuxiliaryInformation(scheme: scheme, track: track) else { return 0 }
-        let uniform = sizes.allSatisfy { $0 == sizes.first }
-        let saiz = 17 + (uniform ? 0 : sizes.count)
-        let saio = 20
-        let senc = 16 + sizes.reduce(0) { $0 + Int($1) }
-        return saiz + saio + senc
-    }
-
     /// SHA-256 fed with KID ‖ ivContext: each sample's IV continues from a copy of it.
     static func ivHasher(key: ContentKey, ivContext: [UInt8]) -> SHA256 {
         var hasher = SHA256()
